@@ -1,0 +1,7 @@
+"""`python -m dhopt` runs the command line."""
+
+import sys
+
+from dhopt.cli import main
+
+sys.exit(main())

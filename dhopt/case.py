@@ -1,0 +1,242 @@
+"""Case files: a TOML schema (pydantic) for every parameter, and the hourly time series.
+
+Every parameter has its unit in its name and a documented default (source in the field
+description). Paths inside a case resolve relative to the case file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dhopt.errors import CaseError
+
+HOURS_PER_YEAR = 8760
+REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Horizon(_Section):
+    start_hour: int = Field(0, ge=0, description="first hour of the time series used [h]")
+    hours: int = Field(HOURS_PER_YEAR, ge=1, le=HOURS_PER_YEAR, description="hours modelled [h]")
+    method: str = Field(
+        "auto",
+        pattern="^(auto|monolithic|two_stage)$",
+        description="monolithic: one model over all hours; two_stage: design on typical days, then "
+        "dispatch all hours with the design fixed; auto: two_stage above 2,000 hours",
+    )
+    typical_days: int = Field(12, ge=2, le=60, description="typical days for the design stage (tsam)")
+
+
+class Temperatures(_Section):
+    supply_max_degC: float = Field(80.0, gt=0, lt=150, description="supply at the design outdoor temperature [degC]")
+    supply_min_degC: float = Field(65.0, gt=0, lt=150, description="supply in warm weather [degC]")
+    design_outdoor_degC: float = Field(-12.0, description="DS 418 design outdoor temperature, Copenhagen [degC]")
+    heating_limit_degC: float = Field(16.0, description="outdoor temperature from which supply is at its minimum [degC]")
+    return_degC: float = Field(40.0, gt=0, lt=150, description="network return temperature [degC]")
+    ground_degC: float = Field(8.0, description="undisturbed soil temperature at pipe depth [degC]")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.return_degC < self.supply_min_degC <= self.supply_max_degC:
+            raise ValueError("expected return_degC < supply_min_degC <= supply_max_degC")
+        if not self.design_outdoor_degC < self.heating_limit_degC:
+            raise ValueError("expected design_outdoor_degC < heating_limit_degC")
+        return self
+
+
+class Demand(_Section):
+    home_annual_heat_MWh: float = Field(18.1, gt=0, description="Danish standard house, 130 m2 (DEA) [MWh/yr]")
+    unmet_penalty_EUR_per_MWh: float = Field(
+        10_000.0, gt=0, description="cost of heat not delivered; high, so unmet demand is a last resort [EUR/MWh]"
+    )
+
+
+class HeatPump(_Section):
+    carnot_efficiency: float = Field(
+        0.5, gt=0, le=1, description="share of the Carnot COP between source outlet and supply temperature (DEA: 0.45-0.6) [-]"
+    )
+    source_cooling_K: float = Field(
+        10.0, ge=0, description="the campus's cooling water is cooled by this much in the evaporator [K]"
+    )
+    investment_EUR_per_MW: float = Field(670_000.0, ge=0, description="DEA excess-heat HP 10 MW, 2025 [EUR/MW heat]")
+    fixed_om_EUR_per_MW_yr: float = Field(2_000.0, ge=0, description="DEA excess-heat HP [EUR/MW/yr]")
+    variable_om_EUR_per_MWh: float = Field(1.7, ge=0, description="DEA excess-heat HP [EUR/MWh heat]")
+    lifetime_yr: float = Field(25.0, gt=0, description="DEA excess-heat HP [yr]")
+    max_MW: float | None = Field(None, gt=0, description="largest heat-pump capacity per campus [MW heat]")
+    unit_size_MW: float | None = Field(
+        None, gt=0, description="if set, capacity is a whole number of units of this size, each with a minimum load"
+    )
+    min_part_load: float = Field(0.25, ge=0, lt=1, description="DEA minimum load of a unit [-]")
+    direct_exchange_approach_K: float = Field(
+        3.0, ge=0, description="source heat is fed directly when source >= supply + approach [K]"
+    )
+
+
+class Storage(_Section):
+    nodes: list[str] | None = Field(None, description="node ids where storage may be built; default: every source")
+    investment_EUR_per_MWh: float = Field(3_036.0, ge=0, description="DEA large steel tank, 175 MWh [EUR/MWh]")
+    fixed_om_EUR_per_MWh_yr: float = Field(8.8, ge=0, description="DEA large steel tank [EUR/MWh/yr]")
+    lifetime_yr: float = Field(40.0, gt=0, description="DEA large steel tank [yr]")
+    loss_per_hour: float = Field(7.7e-5, ge=0, lt=1, description="DEA tank: 0.186 %/day standing loss [1/h]")
+    charge_hours: float = Field(
+        60.0, gt=0, description="hours to charge a full tank at its power limit (DEA: 60 h cycle) [h]"
+    )
+    max_MWh: float = Field(5_000.0, ge=0, description="largest storage per site [MWh]")
+
+
+class Pipes(_Section):
+    fixed_EUR_per_m: float = Field(180.0, ge=0, description="fit to DEA distribution pipe costs (2015) [EUR/m]")
+    EUR_per_m_per_mm: float = Field(4.0, ge=0, description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]")
+    lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]")
+
+
+class Grid(_Section):
+    import_limit_MW: float | None = Field(None, gt=0, description="electricity import limit for HPs and e-boilers [MW]")
+    tariff_EUR_per_MWh: float = Field(20.0, ge=0, description="grid tariff and fees on top of the spot price [EUR/MWh]")
+    co2_t_per_MWh: float = Field(0.135, ge=0, description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]")
+
+
+class Economics(_Section):
+    discount_rate: float = Field(0.04, ge=0, lt=1, description="real discount rate, DK socio-economic (Finansministeriet) [-]")
+    co2_price_EUR_per_t: float = Field(80.0, ge=0, description="EU ETS price on direct plant emissions [EUR/t]")
+
+
+class Campus(_Section):
+    pue: float = Field(1.2, ge=1.0, le=3.0, description="power usage effectiveness of the campus, for the ERF [-]")
+
+
+class CaseSpec(_Section):
+    """The whole case file."""
+
+    name: str = Field(..., min_length=1)
+    description: str = ""
+    network: str = Field(..., description="network file, relative to the case file")
+    timeseries: str = Field(..., description="hourly CSV, relative to the case file")
+    horizon: Horizon = Horizon()
+    temperatures: Temperatures = Temperatures()
+    demand: Demand = Demand()
+    heat_pump: HeatPump = HeatPump()
+    storage: Storage = Storage()
+    pipes: Pipes = Pipes()
+    grid: Grid = Grid()
+    economics: Economics = Economics()
+    campus: Campus = Campus()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case: its parameters, resolved file paths and the hourly series of its horizon."""
+
+    spec: CaseSpec
+    path: Path
+    network_path: Path
+    timeseries: pd.DataFrame  # index: hour of year; one column per series (the horizon's rows)
+    series_peak: pd.Series  # largest value of each column over the whole file (for peak-based demand)
+
+    @property
+    def hours(self) -> int:
+        return len(self.timeseries)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _section_model(loc: tuple) -> type[BaseModel]:
+    model: type[BaseModel] = CaseSpec
+    for part in loc[:-1]:
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return model
+
+
+def _describe(path: Path, error: dict) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        known = _field_names(_section_model(error["loc"]))
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+        return f"{path}: key '{where}': unknown key{hint}"
+    got = error.get("input")
+    got_text = "" if isinstance(got, dict) else f", got {got!r}"
+    return f"{path}: key '{where}': {error['msg'].removeprefix('Value error, ')}{got_text}"
+
+
+def parse_case_spec(path: Path, data: dict) -> CaseSpec:
+    """Validate a case dictionary; every problem becomes one line of a `CaseError`."""
+    try:
+        return CaseSpec.model_validate(data)
+    except ValidationError as error:
+        raise CaseError([_describe(path, e) for e in error.errors()]) from None
+
+
+def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Series]:
+    """Read the hourly CSV: the rows of the horizon (checked for gaps and non-numbers) and each
+    column's largest value over the whole file."""
+    if not path.is_file():
+        raise CaseError(f"{path}: time series file not found")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise CaseError(f"{path}: not a readable CSV file ({str(error).splitlines()[0]})") from None
+    problems = [f"{path}: column '{c}': missing (expected hourly values)" for c in REQUIRED_SERIES if c not in frame]
+    end = horizon.start_hour + horizon.hours
+    if len(frame) < end:
+        problems.append(
+            f"{path}: expected at least {end} hourly rows for horizon start_hour={horizon.start_hour} "
+            f"hours={horizon.hours}, got {len(frame)}"
+        )
+    if problems:
+        raise CaseError(problems)
+    if "hour" in frame:
+        frame = frame.set_index("hour")
+        steps = np.diff(frame.index.to_numpy())
+        if len(steps) and not np.all(steps == 1):
+            row = int(np.flatnonzero(steps != 1)[0]) + 3
+            raise CaseError(f"{path}: row {row}: column 'hour': expected consecutive hours, found a gap or repeat")
+    peak = frame.apply(pd.to_numeric, errors="coerce").max()
+    frame = frame.iloc[horizon.start_hour : end]
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(numeric.to_numpy(dtype=float))
+    for column_index in np.flatnonzero(bad.any(axis=0)):
+        row = int(np.flatnonzero(bad[:, column_index])[0]) + horizon.start_hour + 2
+        column = frame.columns[column_index]
+        problems.append(f"{path}: row {row}: column '{column}': expected a number, got {frame.iloc[row - horizon.start_hour - 2, column_index]!r}")
+    if problems:
+        raise CaseError(problems)
+    return numeric.astype(float), peak
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case file and its time series (the network is loaded separately)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CaseError(f"{path}: case file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CaseError(f"{path}: not valid TOML ({error})") from None
+    return case_from_dict(path, data)
+
+
+def case_from_dict(path: Path, data: dict) -> Case:
+    """Build a `Case` from an already parsed case dictionary (used by sweeps and tests)."""
+    spec = parse_case_spec(path, data)
+    base = path.parent
+    network_path = (base / spec.network).resolve()
+    if not network_path.exists():
+        raise CaseError(f"{path}: key 'network': file not found: {network_path}")
+    series, peak = read_timeseries((base / spec.timeseries).resolve(), spec.horizon)
+    return Case(spec=spec, path=path, network_path=network_path, timeseries=series, series_peak=peak)

@@ -1,0 +1,104 @@
+"""Command line: `dhopt run [CASE]`, `dhopt validate CASE`. Parses arguments, calls `run_case`.
+
+Exit codes: 0 success, 2 bad input (case or network), 3 solver failure (infeasible, no solution
+within the time limit), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dhopt.errors import DhoptError, SolverError
+
+KPI_LINES = [
+    ("heat_demand_MWh", "heat demand", "MWh/yr", "{:,.0f}"),
+    ("heat_delivered_MWh", "heat delivered", "MWh/yr", "{:,.0f}"),
+    ("unmet_demand_MWh", "unmet demand", "MWh/yr", "{:,.1f}"),
+    ("homes_served", "homes served (equivalent)", "homes", "{:,.0f}"),
+    ("campus_heat_to_network_MWh", "campus heat to the network", "MWh/yr", "{:,.0f}"),
+    ("homes_heated_by_campus", "homes heated by the campus", "homes", "{:,.0f}"),
+    ("campus_heat_reused_share", "campus heat reused", "share", "{:.1%}"),
+    ("energy_reuse_factor", "energy reuse factor (ERF)", "-", "{:.3f}"),
+    ("hp_capacity_MW", "heat-pump capacity", "MW", "{:,.1f}"),
+    ("storage_capacity_MWh", "storage capacity", "MWh", "{:,.0f}"),
+    ("hp_electricity_MWh", "heat-pump electricity", "MWh/yr", "{:,.0f}"),
+    ("hp_mean_cop", "heat-pump mean COP", "-", "{:.2f}"),
+    ("plant_heat_MWh", "heat from existing plants", "MWh/yr", "{:,.0f}"),
+    ("network_losses_MWh", "network losses", "MWh/yr", "{:,.0f}"),
+    ("rejected_heat_MWh", "campus heat rejected", "MWh/yr", "{:,.0f}"),
+    ("levelised_cost_of_heat_EUR_per_MWh", "levelised cost of heat", "EUR/MWh", "{:,.1f}"),
+    ("annual_cost_EUR", "annual cost", "EUR/yr", "{:,.0f}"),
+    ("annual_saving_EUR", "saving against no campus", "EUR/yr", "{:,.0f}"),
+    ("co2_t", "CO2", "t/yr", "{:,.0f}"),
+    ("co2_saved_t", "CO2 saved against no campus", "t/yr", "{:,.0f}"),
+    ("energy_balance_residual_MWh", "energy balance residual", "MWh/yr", "{:,.3f}"),
+]
+
+
+def format_kpis(figures: dict[str, float]) -> str:
+    lines = [f"{label:<30} {fmt.format(figures[key]):>14}  {unit}" for key, label, unit, fmt in KPI_LINES]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dhopt", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="solve a case (default: the embedded Ballerup case) and print its KPIs")
+    run.add_argument("case", nargs="?", type=Path, help="case file (.toml)")
+    run.add_argument("--out", type=Path, help="write results.nc, design.csv and kpis.json here")
+    run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit [s]")
+    run.add_argument("--mip-gap", type=float, default=1e-4, metavar="G", help="relative MIP gap (default 1e-4)")
+    run.add_argument("--threads", type=int, default=1, metavar="N", help="HiGHS threads (default 1)")
+    run.add_argument("--verbose", action="store_true", help="show the solver log")
+    validate = commands.add_parser("validate", help="check a case and its network without solving")
+    validate.add_argument("case", type=Path)
+    return parser
+
+
+def _run(args) -> None:
+    from dhopt.run import run_case
+    from dhopt.solve import SolveOptions
+
+    options = SolveOptions(args.time_limit, args.mip_gap, args.threads, args.verbose)
+    result = run_case(args.case, args.out, options, progress=print)
+    if result.solve.status != "optimal":
+        print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
+    print()
+    print(format_kpis(result.kpis))
+    built = result.design[result.design["value"] > 0]
+    print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
+
+
+def _validate(args) -> None:
+    from dhopt.case import load_case
+    from dhopt.inputs import prepare_inputs
+    from dhopt.network import load_network
+
+    case = load_case(args.case)
+    network = load_network(case.network_path)
+    inputs = prepare_inputs(case, network)
+    print(
+        f"ok: {args.case}: {case.hours} h, {len(network.nodes)} nodes, {len(network.pipes)} pipes, "
+        f"{len(inputs.consumers)} consumers ({inputs.consumers['annual_heat_MWh'].sum():,.0f} MWh/yr), "
+        f"{len(inputs.sources)} campus(es), {len(inputs.plants)} plants"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        {"run": _run, "validate": _validate}[args.command](args)
+    except DhoptError as error:
+        for line in error.problems:
+            print(f"dhopt: error: {line}", file=sys.stderr)
+        return 3 if isinstance(error, SolverError) else 2
+    except KeyboardInterrupt:
+        print("dhopt: interrupted; results written so far are complete, nothing half-written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Turn a case and its network into the hourly arrays the model is built from.
+
+Everything that can be computed once (temperatures, COPs, demand, pipe options with their
+capacities, losses and annual costs) is computed here with numpy, so the model layer only
+assembles constraints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from dhopt import physics
+from dhopt.case import Case
+from dhopt.errors import CaseError
+from dhopt.network import Network
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Model-ready data. Time-indexed frames have one row per time step (index ``time``)."""
+
+    weight_h: np.ndarray  # hours of the year each time step stands for [h]
+    supply_degC: pd.Series  # network supply temperature [degC]
+    delta_t_K: pd.Series  # supply minus return temperature [K]
+    loss_drive_K: pd.Series  # (T_s - T_g) + (T_r - T_g) [K]
+    electricity_EUR_per_MWh: pd.Series  # spot price plus grid tariff [EUR/MWh]
+    nodes: pd.Index  # node ids (after reduction: zone ids)
+    demand_MW: pd.DataFrame  # time x node: consumer demand [MW]
+    fixed_loss_MW_per_K: pd.Series  # node: half the loss conductance of its fixed pipes [MW/K]
+    consumers: pd.DataFrame  # id: node, profile, annual_heat_MWh, homes_equivalent
+    sources: pd.DataFrame  # id: node, it_load_MW, recovered_share, source_temperature_degC, hp_max_MW
+    source_heat_MW: pd.DataFrame  # time x source: recoverable heat [MW]
+    cop: pd.DataFrame  # time x source: heat-pump COP to supply temperature [-]
+    direct_ok: pd.DataFrame  # time x source: source hot enough for direct exchange
+    storage_sites: pd.Series  # node -> largest storage there [MWh]
+    plants: pd.DataFrame  # id: node, technology, capacity_MW, must_run_MW, co2_t_per_MWh
+    plant_cost_EUR_per_MWh: pd.DataFrame  # time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]
+    plant_electricity_per_heat: pd.Series  # plant: MWh electricity per MWh heat (e-boilers) [-]
+    pipes: pd.DataFrame  # id: from_node, to_node, length_m, status, dn
+    options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, loss_MW_per_K, annual_cost_EUR
+    node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
+    case: Case
+
+    def with_(self, **changes) -> Inputs:
+        return replace(self, **changes)
+
+
+def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:
+    if column not in case.timeseries:
+        raise CaseError(
+            f"{network.path}: {who} '{node_id}': field 'profile': time series {case.spec.timeseries} "
+            f"has no column '{column}'"
+        )
+    return case.timeseries[column].to_numpy()
+
+
+def _consumers(case: Case, network: Network) -> pd.DataFrame:
+    frame = network.nodes[network.nodes["kind"] == "consumer"]
+    home_MWh = case.spec.demand.home_annual_heat_MWh
+    peak_share = case.series_peak.reindex(frame["profile"]).to_numpy()
+    for node_id, profile in frame["profile"].items():
+        _series_column(case, network, node_id, profile, "consumer")
+    annual = frame["annual_heat_MWh"].to_numpy(dtype=float)
+    annual = np.where(np.isnan(annual), frame["homes"].to_numpy(dtype=float) * home_MWh, annual)
+    annual = np.where(np.isnan(annual), frame["peak_kW"].to_numpy(dtype=float) / 1000.0 / peak_share, annual)
+    return pd.DataFrame(
+        {
+            "node": frame.index,
+            "profile": frame["profile"].to_numpy(),
+            "annual_heat_MWh": annual,
+            "homes_equivalent": annual / home_MWh,
+        },
+        index=frame.index,
+    )
+
+
+def _demand(case: Case, consumers: pd.DataFrame, nodes: pd.Index) -> pd.DataFrame:
+    """Hourly demand per node [MW] = annual MWh x the profile's share of the year in that hour."""
+    annual = consumers.pivot_table(index="node", columns="profile", values="annual_heat_MWh", aggfunc="sum")
+    shares = case.timeseries[annual.columns].to_numpy()
+    demand = shares @ annual.to_numpy(na_value=0.0).T
+    frame = pd.DataFrame(demand, index=case.timeseries.index, columns=annual.index)
+    return frame.reindex(columns=nodes, fill_value=0.0).rename_axis(index="time", columns="node")
+
+
+def _sources(case: Case, network: Network, supply_degC: np.ndarray):
+    frame = network.nodes[network.nodes["kind"] == "source"]
+    hp = case.spec.heat_pump
+    heat, cop, direct = {}, {}, {}
+    for node_id, row in frame.iterrows():
+        utilisation = _series_column(case, network, node_id, row["profile"], "source")
+        heat[node_id] = row["it_load_MW"] * row["recovered_share"] * np.clip(utilisation, 0.0, None)
+        source_out_degC = row["source_temperature_degC"] - hp.source_cooling_K  # evaporator outlet
+        cop[node_id] = physics.carnot_cop(supply_degC, source_out_degC, hp.carnot_efficiency)
+        direct[node_id] = row["source_temperature_degC"] >= supply_degC + hp.direct_exchange_approach_K
+    index = case.timeseries.index.rename("time")
+    heat = pd.DataFrame(heat, index=index, columns=frame.index)
+    cop = pd.DataFrame(cop, index=index, columns=frame.index)
+    direct = pd.DataFrame(direct, index=index, columns=frame.index).astype(bool)
+    # Largest useful heat-pump output: all source heat lifted at the best COP of the horizon.
+    useful_MW = (heat * cop / (cop - 1.0).clip(lower=1e-9)).max() if len(frame) else pd.Series(dtype=float)
+    hp_max = useful_MW.clip(upper=hp.max_MW) if hp.max_MW else useful_MW
+    sources = pd.DataFrame(
+        {
+            "node": frame.index,
+            "it_load_MW": frame["it_load_MW"].astype(float),
+            "recovered_share": frame["recovered_share"].astype(float),
+            "source_temperature_degC": frame["source_temperature_degC"].astype(float),
+            "hp_max_MW": hp_max.reindex(frame.index).fillna(0.0),
+        },
+        index=frame.index,
+    )
+    return sources, heat, cop, direct
+
+
+def _plants(case: Case, network: Network, electricity: np.ndarray):
+    frame = network.nodes[network.nodes["kind"] == "plant"]
+    electric = frame["technology"].eq("electric_boiler").to_numpy()
+    per_heat = np.where(electric, 1.0 / frame["electric_efficiency"].astype(float).fillna(1.0).to_numpy(), 0.0)
+    co2 = frame["co2_t_per_MWh"].astype(float).to_numpy()
+    base = frame["marginal_cost_EUR_per_MWh"].astype(float).to_numpy() + co2 * case.spec.economics.co2_price_EUR_per_t
+    cost = base[None, :] + np.outer(electricity, per_heat)
+    plants = pd.DataFrame(
+        {
+            "node": frame.index,
+            "technology": frame["technology"],
+            "capacity_MW": frame["capacity_MW"].astype(float),
+            "must_run_MW": frame["must_run_MW"].astype(float).fillna(0.0),
+            "co2_t_per_MWh": co2,
+        },
+        index=frame.index,
+    )
+    cost = pd.DataFrame(cost, index=case.timeseries.index.rename("time"), columns=frame.index)
+    return plants, cost, pd.Series(per_heat, index=frame.index)
+
+
+def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
+    """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost."""
+    pipes = network.pipes
+    exploded = pipes["dn_options"].explode()
+    catalogue = physics.pipe_catalogue().reindex(exploded.to_numpy().astype(int))
+    length_m = pipes["length_m"].reindex(exploded.index).to_numpy()
+    candidate = pipes["status"].reindex(exploded.index).eq("candidate").to_numpy()
+    cost = case.spec.pipes
+    annuity = physics.annuity_factor(case.spec.economics.discount_rate, cost.lifetime_yr)
+    dn = exploded.to_numpy().astype(int)
+    return pd.DataFrame(
+        {
+            "capacity_MW_per_K": physics.pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0),
+            "loss_MW_per_K": physics.pair_loss_conductance_W_per_mK(catalogue["outer_diameter_m"].to_numpy())
+            * length_m
+            * 1e-6,
+            "annual_cost_EUR": np.where(
+                candidate, annuity * length_m * (cost.fixed_EUR_per_m + cost.EUR_per_m_per_mm * dn), 0.0
+            ),
+        },
+        index=pd.MultiIndex.from_arrays([exploded.index, dn], names=["pipe", "dn"]),
+    )
+
+
+def prepare_inputs(case: Case, network: Network) -> Inputs:
+    """Compute every time series and table the model needs from a validated case and network."""
+    temps = case.spec.temperatures
+    series = case.timeseries
+    time = series.index.rename("time")
+    supply = physics.heating_curve(
+        series["outdoor_temperature_degC"].to_numpy(),
+        temps.supply_max_degC,
+        temps.supply_min_degC,
+        temps.design_outdoor_degC,
+        temps.heating_limit_degC,
+    )
+    electricity = series["electricity_price_EUR_per_MWh"].to_numpy() + case.spec.grid.tariff_EUR_per_MWh
+    nodes = network.nodes.index.rename("node")
+    consumers = _consumers(case, network)
+    sources, source_heat, cop, direct = _sources(case, network, supply)
+    plants, plant_cost, plant_electricity = _plants(case, network, electricity)
+    options = _pipe_options(case, network)
+    fixed = options.loc[network.pipes.index[network.pipes["status"] == "existing"], "loss_MW_per_K"]
+    fixed = fixed.droplevel("dn")
+    ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
+    fixed_loss = (0.5 * fixed).groupby(ends["from_node"]).sum().add(
+        (0.5 * fixed).groupby(ends["to_node"]).sum(), fill_value=0.0
+    )
+    storage_nodes = case.spec.storage.nodes if case.spec.storage.nodes is not None else list(sources["node"])
+    unknown = [n for n in storage_nodes if n not in nodes]
+    if unknown:
+        raise CaseError(f"{case.path}: key 'storage.nodes': unknown node ids {unknown} (not in {network.path})")
+    scale = 8760.0 / len(time)
+    return Inputs(
+        weight_h=np.full(len(time), scale),
+        supply_degC=pd.Series(supply, index=time),
+        delta_t_K=pd.Series(supply - temps.return_degC, index=time),
+        loss_drive_K=pd.Series(physics.loss_driving_K(supply, temps.return_degC, temps.ground_degC), index=time),
+        electricity_EUR_per_MWh=pd.Series(electricity, index=time),
+        nodes=nodes,
+        demand_MW=_demand(case, consumers, nodes),
+        fixed_loss_MW_per_K=fixed_loss.reindex(nodes, fill_value=0.0),
+        consumers=consumers,
+        sources=sources,
+        source_heat_MW=source_heat,
+        cop=cop,
+        direct_ok=direct,
+        storage_sites=pd.Series(case.spec.storage.max_MWh, index=pd.Index(storage_nodes, name="node")),
+        plants=plants,
+        plant_cost_EUR_per_MWh=plant_cost,
+        plant_electricity_per_heat=plant_electricity,
+        pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn"]],
+        options=options,
+        node_zone=pd.Series(nodes, index=nodes),
+        case=case,
+    )

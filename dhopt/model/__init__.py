@@ -1,0 +1,32 @@
+"""The Pyomo model: one block per component type, one nodal heat balance, one objective.
+
+Build order: campus (sources and heat pumps), storage, plants, pipes, then the balance at every
+node and hour and the annual cost. Time steps are integer positions 0..T-1; labels stay in
+`Inputs`.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from dhopt.inputs import Inputs
+from dhopt.model.balance import add_balance
+from dhopt.model.campus import add_campus
+from dhopt.model.objective import add_objective
+from dhopt.model.pipes import add_pipes
+from dhopt.model.plants import add_plants
+from dhopt.model.storage import add_storage
+
+
+def build_model(inputs: Inputs) -> pyo.ConcreteModel:
+    """Assemble the planning model for `inputs`: MW and MWh throughout, EUR per year in the objective."""
+    m = pyo.ConcreteModel(name=inputs.case.spec.name)
+    m.T = pyo.RangeSet(0, len(inputs.weight_h) - 1, doc="time step (position in the horizon)")
+    m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
+    add_campus(m, inputs)
+    add_storage(m, inputs)
+    add_plants(m, inputs)
+    add_pipes(m, inputs)
+    add_balance(m, inputs)
+    add_objective(m, inputs)
+    return m

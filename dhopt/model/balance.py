@@ -1,0 +1,77 @@
+"""Heat balance at every node and hour [MW].
+
+inflow - outflow + heat pumps + direct exchange + plants + discharge - charge + unmet
+    = demand + losses,
+with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
+candidate pipe the loss of the DN built. Unmet demand is a costly slack, never a silent
+infeasibility.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from dhopt.inputs import Inputs
+
+
+def _members(frame, column: str) -> dict[str, list[str]]:
+    grouped = defaultdict(list)
+    for item, node in frame[column].items():
+        grouped[node].append(item)
+    return grouped
+
+
+def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
+    demand = inputs.demand_MW.to_numpy()
+    node_column = {n: i for i, n in enumerate(inputs.demand_MW.columns)}
+    drive = inputs.loss_drive_K.to_numpy()
+    fixed_loss = inputs.fixed_loss_MW_per_K.to_dict()
+    pipes = inputs.pipes
+    incoming = _members(pipes, "to_node")
+    outgoing = _members(pipes, "from_node")
+    sources = _members(inputs.sources, "node")
+    plants = _members(inputs.plants, "node")
+    storage = set(m.storage.K)
+    candidate_loss = defaultdict(list)  # node -> [(pipe, dn, half loss per K)]
+    for (pipe, dn), loss_per_K in inputs.options["loss_MW_per_K"].items():
+        if (pipe, dn) in m.pipes.O:
+            candidate_loss[pipes.at[pipe, "from_node"]].append((pipe, dn, 0.5 * loss_per_K))
+            candidate_loss[pipes.at[pipe, "to_node"]].append((pipe, dn, 0.5 * loss_per_K))
+
+    demand_nodes = [n for n in m.N if n in node_column and demand[:, node_column[n]].max() > 0]
+    m.D = pyo.Set(initialize=demand_nodes, doc="nodes with demand")
+    m.unmet_MW = pyo.Var(
+        m.D, m.T, bounds=lambda m, n, t: (0.0, float(demand[t, node_column[n]])), doc="demand not met [MW]"
+    )
+
+    @m.Constraint(m.N, m.T)
+    def heat_balance(m, n, t):
+        supply = (
+            sum(m.pipes.flow_MW[e, t] for e in incoming[n])
+            - sum(m.pipes.flow_MW[e, t] for e in outgoing[n])
+            + sum(m.campus.hp_heat_MW[s, t] + m.campus.direct_MW[s, t] for s in sources[n])
+            + sum(m.plants.heat_MW[p, t] for p in plants[n])
+        )
+        if n in storage:
+            supply += m.storage.discharge_MW[n, t] - m.storage.charge_MW[n, t]
+        if n in m.D:
+            supply += m.unmet_MW[n, t]
+        load = float(demand[t, node_column[n]]) if n in node_column else 0.0
+        load += fixed_loss.get(n, 0.0) * float(drive[t])
+        losses = sum(half * float(drive[t]) * m.pipes.build[e, dn] for e, dn, half in candidate_loss[n])
+        return supply - losses == load
+
+    electric = inputs.plant_electricity_per_heat
+    electric = electric[electric > 0].to_dict()
+
+    @m.Expression(m.T)
+    def electricity_MW(m, t):  # heat pumps + electric boilers [MW]
+        return sum(m.campus.electricity_MW[s, t] for s in m.campus.S) + sum(
+            share * m.plants.heat_MW[p, t] for p, share in electric.items()
+        )
+
+    limit = inputs.case.spec.grid.import_limit_MW
+    if limit is not None:
+        m.grid_limit = pyo.Constraint(m.T, rule=lambda m, t: m.electricity_MW[t] <= limit)

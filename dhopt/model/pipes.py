@@ -1,0 +1,56 @@
+"""Pipes: heat flow in either direction, limited by the DN's capacity at the hour's supply/return
+temperature difference; candidate pipes are built with at most one DN.
+
+Flow f_t is a free variable (positive from `from_node` to `to_node`), so a reported flow never
+has two opposite parts. |f_t| <= Q_dn (T_s,t - T_r) for existing pipes, and
+|f_t| <= sum_dn y_dn Q_dn (T_s,t - T_r) with sum_dn y_dn <= 1 for candidates.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from dhopt.inputs import Inputs
+
+
+def add_pipes(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
+    b = m.pipes = pyo.Block()
+    pipes = inputs.pipes
+    options = inputs.options
+    delta_t = inputs.delta_t_K.to_numpy()
+    candidate = pipes.index[pipes["status"] == "candidate"]
+    existing = pipes.index[pipes["status"] == "existing"]
+    capacity_per_K = options["capacity_MW_per_K"]
+    fixed_per_K = capacity_per_K.loc[existing].droplevel("dn").to_dict()
+    candidate_options = options.loc[options.index.get_level_values("pipe").isin(candidate)]
+    dns = candidate_options.index.to_frame(index=False).groupby("pipe")["dn"].apply(list).to_dict()
+
+    b.E = pyo.Set(initialize=list(pipes.index), doc="pipes")
+    b.C = pyo.Set(initialize=list(candidate), doc="candidate pipes")
+    b.O = pyo.Set(initialize=list(candidate_options.index), dimen=2, doc="(candidate pipe, DN) choices")
+    b.build = pyo.Var(b.O, within=pyo.Binary, doc="1 if the pipe is built with this DN")
+
+    def flow_bounds(b, e, t):
+        if e in fixed_per_K:
+            limit = fixed_per_K[e] * float(delta_t[t])
+            return (-limit, limit)
+        return (None, None)
+
+    b.flow_MW = pyo.Var(b.E, m.T, bounds=flow_bounds, doc="heat flow from from_node to to_node [MW]")
+
+    @b.Constraint(b.C)
+    def one_dn(b, e):
+        return sum(b.build[e, dn] for dn in dns[e]) <= 1
+
+    def built_capacity(b, e, t):
+        return sum(float(capacity_per_K[e, dn] * delta_t[t]) * b.build[e, dn] for dn in dns[e])
+
+    @b.Constraint(b.C, m.T)
+    def forward_limit(b, e, t):
+        return b.flow_MW[e, t] <= built_capacity(b, e, t)
+
+    @b.Constraint(b.C, m.T)
+    def backward_limit(b, e, t):
+        return -b.flow_MW[e, t] <= built_capacity(b, e, t)
+
+    return b

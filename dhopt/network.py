@@ -1,0 +1,595 @@
+"""Load a district-heating network file (docs/formats.md) into checked tables and a graph.
+
+`load_network` reads a GeoJSON FeatureCollection or a CSV pair, checks every feature or row and
+then the graph, and raises one `NetworkError` listing every problem found. Problem lines name the
+file, then the feature (GeoJSON, numbered from 0 as in ``features[i]``) or row (CSV, numbered as in
+a spreadsheet: the header is row 1), then the field and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from dhopt.errors import NetworkError
+from dhopt.physics import pipe_catalogue
+from dhopt.technologies import TECHNOLOGIES, plant_defaults
+
+NODE_KINDS = ("source", "plant", "consumer", "junction")
+COOLING_TEMPERATURE_DEGC = {"liquid": 45.0, "air": 30.0}  # default source temperature [°C]
+DEFAULT_RECOVERED_SHARE = 0.95  # share of the IT load recoverable as heat [-]
+DEFAULT_PROFILE = {"source": "it_utilisation", "consumer": "residential"}
+CONSUMER_PROFILES = ("residential", "commercial", "greenhouse")
+PIPE_STATUSES = ("existing", "candidate")
+NODE_COLUMNS = (
+    "kind", "x_m", "y_m",
+    "it_load_MW", "cooling", "source_temperature_degC", "recovered_share", "profile",
+    "technology", "capacity_MW", "must_run_MW", "marginal_cost_EUR_per_MWh", "co2_t_per_MWh",
+    "electric_efficiency", "homes", "annual_heat_MWh", "peak_kW",
+)  # fmt: skip
+PIPE_COLUMNS = ("from_node", "to_node", "length_m", "status", "dn", "dn_options")
+_TEXT_NODE_COLUMNS = ("kind", "cooling", "profile", "technology")
+_TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object  # pandas 2: object, None
+_CSV_REQUIRED = {"nodes": ("id", "kind", "x_m", "y_m"), "edges": ("id", "from", "to", "length_m", "status")}
+_DEGREE_CRS = ("4326", "CRS84")
+_DEMAND_FIELDS = ("homes", "annual_heat_MWh", "peak_kW")
+
+# numeric node fields: kind they belong to, required?, rule, what is expected
+_NODE_NUMBERS = {
+    "it_load_MW": ("source", True, "positive", "a positive number of MW"),
+    "source_temperature_degC": ("source", False, "finite", "a number of °C"),
+    "recovered_share": ("source", False, "share", "a share between 0 and 1"),
+    "capacity_MW": ("plant", True, "positive", "a positive number of MW"),
+    "must_run_MW": ("plant", False, "non-negative", "a non-negative number of MW"),
+    "marginal_cost_EUR_per_MWh": ("plant", False, "finite", "a number of EUR/MWh"),
+    "co2_t_per_MWh": ("plant", False, "non-negative", "a non-negative number of t/MWh"),
+    "homes": ("consumer", False, "non-negative", "a non-negative number of homes"),
+    "annual_heat_MWh": ("consumer", False, "non-negative", "a non-negative number of MWh"),
+    "peak_kW": ("consumer", False, "non-negative", "a non-negative number of kW"),
+}
+_RULES = {
+    "finite": np.isfinite,
+    "positive": lambda v: np.isfinite(v) & (v > 0),
+    "non-negative": lambda v: np.isfinite(v) & (v >= 0),
+    "share": lambda v: (v >= 0) & (v <= 1),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A checked district-heating network.
+
+    ``nodes``: indexed by ``id`` (str); columns `NODE_COLUMNS` with defaults applied, NaN where a
+    field does not apply to the node's kind (coordinates [m], loads and capacities [MW], demand
+    [MWh], [kW]). ``pipes``: indexed by ``id`` (str); columns `PIPE_COLUMNS`: ends, trench length
+    [m], status, ``dn`` [mm] (NaN for candidates) and ``dn_options`` (sorted tuple of DNs).
+    ``graph``: one node per node id, one edge per pipe (key = pipe id), attributes from the tables.
+    """
+
+    nodes: pd.DataFrame
+    pipes: pd.DataFrame
+    graph: nx.MultiGraph
+    path: Path
+
+
+def load_network(path: str | Path) -> Network:
+    """Read and check the network at ``path`` (``.geojson``, ``<stem>.nodes.csv`` or a directory).
+
+    Raises `NetworkError` with one line per problem found.
+    """
+    path = Path(path)
+    problems = _Problems()
+    nodes_table, pipes_table, crs_in_degrees = _read(path, problems)
+    nodes = _node_frame(nodes_table, problems)
+    pipes = _pipe_frame(pipes_table, set(nodes.index.dropna()), problems)
+    _check_coordinates(nodes, nodes_table, crs_in_degrees, problems)
+    _check_graph(nodes, pipes, str(path), problems)
+    if problems:
+        raise NetworkError(problems.lines())
+    graph = nx.MultiGraph()
+    graph.add_nodes_from(nodes.to_dict("index").items())
+    graph.add_edges_from((p["from_node"], p["to_node"], key, p) for key, p in pipes.to_dict("index").items())
+    return Network(nodes=nodes, pipes=pipes, graph=graph, path=path)
+
+
+class _Problems:
+    """Problem lines, reported in file and feature/row order whatever order the checks ran in."""
+
+    def __init__(self):
+        self._items: list[tuple[int, float, int, str]] = []
+
+    def add(self, text: str, order: int = 0, row: float = -1) -> None:
+        self._items.append((order, row, len(self._items), text))
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def lines(self) -> list[str]:
+        return [item[-1] for item in sorted(self._items)]
+
+
+@dataclass
+class _Table:
+    """Raw records (field -> value as read) of the nodes or the pipes of one file."""
+
+    file: str
+    unit: str  # "feature" or "row"
+    order: int  # position of the file among the network's files
+    numbers: list[int] = field(default_factory=list)  # feature index or spreadsheet row per record
+    records: list[dict] = field(default_factory=list)
+    pending: list[tuple[int, str, str, str]] = field(default_factory=list)  # (record, field, expected, got)
+    from_geometry: bool = False  # GeoJSON: coordinates and default lengths come from the geometry
+
+    def column(self, name: str) -> list:
+        return [record.get(name) for record in self.records]
+
+
+# ---------------------------------------------------------------------------------------- reading
+def _read(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool]:
+    """Node table, pipe table and whether a GeoJSON ``crs`` names degrees; unreadable files raise."""
+    name = path.name.lower()
+    if path.is_dir():
+        nodes_path, edges_path = path / "nodes.csv", path / "edges.csv"
+    elif name.endswith((".nodes.csv", ".edges.csv")):
+        stem = path.name[: -len(".nodes.csv")]
+        nodes_path, edges_path = path.with_name(stem + ".nodes.csv"), path.with_name(stem + ".edges.csv")
+    elif not path.exists():
+        raise NetworkError(f"{path}: file not found")
+    elif path.suffix.lower() in (".geojson", ".json"):
+        return _read_geojson(path, problems)
+    else:
+        raise NetworkError(
+            f"{path}: expected a .geojson file, a <stem>.nodes.csv file or a directory holding nodes.csv and edges.csv"
+        )
+    nodes, node_error = _read_csv(nodes_path, "nodes", 0)
+    edges, edge_error = _read_csv(edges_path, "edges", 1)
+    if node_error or edge_error:
+        raise NetworkError([line for line in (node_error, edge_error) if line])
+    return nodes, edges, False
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise NetworkError(f"{path}: file not found") from None
+    except UnicodeDecodeError as err:
+        raise NetworkError(f"{path}: expected UTF-8 text, got undecodable bytes at byte {err.start}") from None
+    except OSError as err:
+        raise NetworkError(f"{path}: cannot read the file ({err.strerror or err})") from None
+
+
+def _read_geojson(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool]:
+    file = str(path)
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as err:
+        raise NetworkError(
+            f"{file}: expected JSON, got a syntax error at line {err.lineno} column {err.colno}: {err.msg}"
+        ) from None
+    except RecursionError:
+        raise NetworkError(f"{file}: expected JSON, got nesting too deep to read") from None
+    kind = data.get("type") if isinstance(data, dict) else type(data).__name__
+    if kind != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise NetworkError(f"{file}: expected a GeoJSON FeatureCollection with a 'features' list, got {_show(kind)}")
+    crs = data.get("crs")
+    crs_name = (
+        crs.get("properties", {}).get("name")
+        if isinstance(crs, dict) and isinstance(crs.get("properties"), dict)
+        else None
+    )
+    crs_in_degrees = isinstance(crs_name, str) and any(tag in crs_name.upper() for tag in _DEGREE_CRS)
+    if crs_in_degrees:
+        problems.add(f"{file}: field 'crs': expected a projected CRS in metres, got {crs_name!r} (degrees)")
+    nodes = _Table(file, "feature", 0, from_geometry=True)
+    pipes = _Table(file, "feature", 0, from_geometry=True)
+    for number, feature in enumerate(data["features"]):
+        if not isinstance(feature, dict):
+            problems.add(
+                f"{file}: feature {number}: expected a GeoJSON Feature object, got {_show(feature)}", 0, number
+            )
+            continue
+        props = feature.get("properties")
+        record = dict(props) if isinstance(props, dict) else {}
+        geometry = feature.get("geometry")
+        gtype = geometry.get("type") if isinstance(geometry, dict) else None
+        if gtype == "Point" or (gtype != "LineString" and "kind" in record):
+            table, expected = nodes, "a Point with coordinates [x, y] in metres"
+            xy = _position(geometry.get("coordinates")) if gtype == "Point" else None
+            record["x_m"], record["y_m"] = xy if xy else (None, None)  # a bad geometry is reported once
+            ok = xy is not None
+        elif gtype == "LineString" or "from" in record or "to" in record:
+            table, expected = pipes, "a LineString with at least two positions [x, y] in metres"
+            line = _line(geometry.get("coordinates")) if gtype == "LineString" else None
+            record["_geometry_length_m"] = None if line is None else float(np.hypot(*np.diff(line, axis=0).T).sum())
+            ok = line is not None
+        else:
+            label = _label("feature", number, record.get("id"))
+            problems.add(
+                f"{file}: {label}: field 'geometry': expected a Point (node) or LineString (pipe), got {_show(gtype)}",
+                0,
+                number,
+            )
+            continue
+        if props is not None and not isinstance(props, dict):
+            table.pending.append((len(table.records), "properties", "an object", _show(props)))
+        if not ok:
+            got = (
+                f"coordinates {_show(geometry.get('coordinates'))}"
+                if gtype in ("Point", "LineString")
+                else _show(gtype)
+            )
+            table.pending.append((len(table.records), "geometry", expected, got))
+        table.numbers.append(number)
+        table.records.append(record)
+    return nodes, pipes, crs_in_degrees
+
+
+def _position(value) -> tuple[float, float] | None:
+    """(x, y) of a GeoJSON position, None unless it holds at least two finite numbers."""
+    if not isinstance(value, list) or len(value) < 2 or not all(_is_number(v) for v in value[:2]):
+        return None
+    x, y = _to_float(value[0]), _to_float(value[1])
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
+def _line(value) -> np.ndarray | None:
+    """Positions of a GeoJSON LineString as an (n, 2) array, None unless n >= 2 and all are valid."""
+    if not isinstance(value, list) or len(value) < 2:
+        return None
+    positions = [_position(v) for v in value]
+    return None if any(p is None for p in positions) else np.array(positions)
+
+
+def _read_csv(path: Path, which: str, order: int) -> tuple[_Table | None, str | None]:
+    """The table of one CSV file, or None and the one line saying why it cannot be read."""
+    file = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        return None, f"{file}: file not found"
+    except UnicodeDecodeError as err:
+        return None, f"{file}: expected UTF-8 text, got undecodable bytes at byte {err.start}"
+    except (OSError, csv.Error) as err:
+        return None, f"{file}: cannot read the file as CSV ({err})"
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        return None, f"{file}: row 1: expected a header row naming the columns, got an empty line"
+    header = [cell.strip() for cell in rows[0]]
+    missing = [name for name in _CSV_REQUIRED[which] if name not in header]
+    doubled = sorted({name for name in header if name and header.count(name) > 1})
+    if missing or doubled:
+        wrong = [f"no column {', '.join(missing)}"] if missing else []
+        wrong += [f"column {', '.join(doubled)} twice"] if doubled else []
+        if len(header) == 1 and ";" in header[0]:
+            wrong.append("the file looks semicolon-separated; use commas")
+        wanted = ", ".join(_CSV_REQUIRED[which])
+        return None, f"{file}: row 1 (header): expected the columns {wanted}, each once, got {'; '.join(wrong)}"
+    table = _Table(file, "row", order)
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            table.pending.append((len(table.records), "(row)", f"{len(header)} cells as in the header", f"{len(row)}"))
+        table.numbers.append(number)
+        table.records.append(dict(zip(header, row, strict=False)))
+    return table, None
+
+
+# ----------------------------------------------------------------------------------------- values
+def _absent(value) -> bool:
+    """True for JSON null, a missing key and an empty (or blank) cell."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _to_float(value) -> float | None:
+    """The number held by a JSON number or a numeric string, None when it holds none."""
+    try:
+        if _is_number(value):
+            return float(value)
+        if isinstance(value, str):
+            return float(value.strip())
+    except (ValueError, OverflowError):
+        return math.inf if _is_number(value) else None
+    return None
+
+
+def _as_id(value) -> str | None:
+    """An id as text (JSON integers are accepted and turned into text), None when not an id."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _to_dn(value) -> int | None:
+    """The DN [mm] in ``150``, ``150.0``, ``"150"`` or ``"DN150"``, None when there is none."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = text[2:] if text[:2].upper() == "DN" else text
+    number = _to_float(value)
+    if number is None or not math.isfinite(number) or number != round(number):
+        return None
+    return int(number)
+
+
+def _show(value) -> str:
+    """A value as it should appear after 'got' in a problem line."""
+    if _absent(value):
+        return "nothing"
+    if isinstance(value, str):
+        return value.strip() if _to_float(value) is not None else repr(value.strip())
+    if _is_number(value):
+        return repr(value)
+    text = json.dumps(value, default=str, allow_nan=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _label(unit: str, number: int, raw_id) -> str:
+    ident = _as_id(raw_id)
+    return f"{unit} {number} (id {ident!r})" if ident else f"{unit} {number} (no id)"
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of ``values`` (never split lists or tuples into a second axis)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+# ---------------------------------------------------------------------------------------- checking
+class _Checker:
+    """Field checks over all records of one table at once; problems go to ``problems``."""
+
+    def __init__(self, table: _Table, problems: _Problems):
+        self.table, self.problems, self.n = table, problems, len(table.records)
+        self.labels = [
+            _label(table.unit, number, r.get("id")) for number, r in zip(table.numbers, table.records, strict=True)
+        ]
+        for i, name, expected, got in table.pending:
+            self.line(i, name, expected, got)
+
+    def line(self, i: int, name: str, expected: str, got: str) -> None:
+        where = "" if name.startswith("(") else f" field {name!r}:"
+        self.problems.add(
+            f"{self.table.file}: {self.labels[i]}:{where} expected {expected}, got {got}",
+            self.table.order,
+            self.table.numbers[i],
+        )
+
+    def flag(self, mask: np.ndarray, name: str, expected: str, raw: list) -> None:
+        for i in np.flatnonzero(mask):
+            self.line(i, name, expected, _show(raw[i]))
+
+    def present(self, raw: list) -> np.ndarray:
+        return np.fromiter((not _absent(v) for v in raw), dtype=bool, count=self.n)
+
+    def ids(self, what: str) -> np.ndarray:
+        raw = self.table.column("id")
+        ids = _objects([_as_id(v) for v in raw])
+        self.flag(~self.present(raw), "id", f"a unique {what} id", raw)
+        self.flag(self.present(raw) & pd.isna(ids), "id", f"a unique {what} id as text", raw)
+        first: dict[str, int] = {}
+        for i, ident in enumerate(ids):
+            if ident is not None and first.setdefault(ident, i) != i:
+                where = f"{self.table.unit} {self.table.numbers[first[ident]]}"
+                self.line(i, "id", f"a unique {what} id", f"{ident!r} again (first at {where})")
+        return ids
+
+    def number(self, name: str, applies: np.ndarray, rule: str, expected: str, needed_by: str = "") -> np.ndarray:
+        """Floats where the field applies and is valid, NaN elsewhere."""
+        raw = self.table.column(name)
+        present = self.present(raw)
+        values = np.array([_to_float(v) if p else None for v, p in zip(raw, present, strict=True)], dtype=float)
+        ok = _RULES[rule](values)
+        self.flag(applies & present & ~ok, name, expected, raw)
+        if needed_by:
+            self.flag(applies & ~present, name, f"{expected} (required for {needed_by})", raw)
+        return np.where(applies & present & ok, values, np.nan)
+
+    def choice(self, name: str, allowed, applies: np.ndarray, needed_by: str = "") -> np.ndarray:
+        """Stripped text where the field applies and is allowed (any text if ``allowed`` is None), else None."""
+        raw = self.table.column(name)
+        present = self.present(raw)
+        texts = _objects([v.strip() if isinstance(v, str) else None for v in raw])
+        ok = np.fromiter((t is not None and (allowed is None or t in allowed) for t in texts), dtype=bool, count=self.n)
+        expected = "a text" if allowed is None else "one of " + ", ".join(repr(a) for a in allowed)
+        self.flag(applies & present & ~ok, name, expected, raw)
+        if needed_by:
+            self.flag(applies & ~present, name, f"{expected} (required for {needed_by})", raw)
+        return np.where(applies & present & ok, texts, None)
+
+
+def _node_frame(table: _Table, problems: _Problems) -> pd.DataFrame:
+    """The node table with defaults applied (values that failed a check are NaN)."""
+    check = _Checker(table, problems)
+    ids = check.ids("node")
+    everyone = np.ones(check.n, dtype=bool)
+    kind = check.choice("kind", NODE_KINDS, everyone, "every node")
+    of = {k: kind == k for k in NODE_KINDS}
+    columns = {"kind": kind}
+    for axis in ("x_m", "y_m"):  # GeoJSON coordinates were checked with the geometry
+        needed_by = "" if table.from_geometry else "every node"
+        columns[axis] = check.number(axis, everyone, "finite", "a number of metres", needed_by)
+    for name, (owner, required, rule, expected) in _NODE_NUMBERS.items():
+        columns[name] = check.number(name, of[owner], rule, expected, f"a {owner}" if required else "")
+    cooling = check.choice("cooling", tuple(COOLING_TEMPERATURE_DEGC), of["source"], "a source")
+    technology = check.choice("technology", TECHNOLOGIES, of["plant"], "a plant")
+    source_profile = check.choice("profile", None, of["source"])
+    consumer_profile = check.choice("profile", CONSUMER_PROFILES, of["consumer"])
+    columns.update(cooling=cooling, technology=technology)
+    columns["profile"] = _fill(np.where(of["source"], source_profile, consumer_profile), kind, DEFAULT_PROFILE)
+
+    temperature = columns["source_temperature_degC"]
+    by_cooling = np.array([COOLING_TEMPERATURE_DEGC.get(c, np.nan) for c in cooling], dtype=float)
+    columns["source_temperature_degC"] = np.where(np.isnan(temperature), by_cooling, temperature)
+    raw_share = check.present(table.column("recovered_share"))
+    columns["recovered_share"] = np.where(
+        of["source"] & ~raw_share, DEFAULT_RECOVERED_SHARE, columns["recovered_share"]
+    )
+
+    must_run, capacity = columns["must_run_MW"], columns["capacity_MW"]
+    check.flag(must_run > capacity, "must_run_MW", "at most capacity_MW", table.column("must_run_MW"))
+    columns["must_run_MW"] = np.where(of["plant"] & ~check.present(table.column("must_run_MW")), 0.0, must_run)
+    for name in ("marginal_cost_EUR_per_MWh", "co2_t_per_MWh", "electric_efficiency"):
+        given = columns.get(name, np.full(check.n, np.nan))
+        fallback = np.array([plant_defaults(t)[name] if t else np.nan for t in technology], dtype=float)
+        columns[name] = np.where(np.isnan(given), fallback, given)
+
+    demand_given = np.zeros(check.n, dtype=bool)
+    for name in _DEMAND_FIELDS:
+        demand_given |= check.present(table.column(name))
+    for i in np.flatnonzero(of["consumer"] & ~demand_given):
+        check.line(i, "homes", "at least one of 'homes', 'annual_heat_MWh', 'peak_kW' for a consumer", "none of them")
+
+    frame = pd.DataFrame(
+        {name: columns[name] for name in NODE_COLUMNS}, index=pd.Index(ids, name="id", dtype=_TEXT_DTYPE)
+    )
+    return frame.astype({name: _TEXT_DTYPE for name in _TEXT_NODE_COLUMNS})
+
+
+def _fill(values: np.ndarray, kind: np.ndarray, default: dict) -> np.ndarray:
+    """``values`` with None replaced by ``default[kind]`` where the kind has a default."""
+    return _objects([default.get(k) if v is None else v for v, k in zip(values, kind, strict=True)])
+
+
+def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFrame:
+    """The pipe table: ends, length, status, DN and allowed DNs (values that failed a check are NaN)."""
+    check = _Checker(table, problems)
+    ids = check.ids("pipe")
+    everyone = np.ones(check.n, dtype=bool)
+    ends = {}
+    for end in ("from", "to"):
+        raw = table.column(end)
+        ends[end] = _objects([_as_id(v) for v in raw])
+        present = check.present(raw)
+        check.flag(~present, end, "the id of a node (required for every pipe)", raw)
+        check.flag(present & pd.isna(ends[end]), end, "the id of a node as text", raw)
+        for i in np.flatnonzero(_isin(ends[end], node_ids, invert=True)):
+            check.line(i, end, "the id of a node", f"{ends[end][i]!r} (no node has this id)")
+    for i in np.flatnonzero((ends["from"] == ends["to"]) & pd.notna(ends["from"])):
+        check.line(i, "to", "a node other than the 'from' node", f"{ends['to'][i]!r} again (a pipe cannot loop)")
+    status = check.choice("status", PIPE_STATUSES, everyone, "every pipe")
+    length = check.number(
+        "length_m", everyone, "positive", "a positive number of metres", "" if table.from_geometry else "every pipe"
+    )
+    if table.from_geometry:
+        given = check.present(table.column("length_m"))
+        geometric = np.array(table.column("_geometry_length_m"), dtype=float)
+        for i in np.flatnonzero(~given & (geometric <= 0)):
+            check.line(i, "length_m", "a positive number of metres", "nothing, and the geometry is 0 m long")
+        length = np.where(given, length, np.where(geometric > 0, geometric, np.nan))
+    dn, dn_options = _dns(check, status)
+    frame = pd.DataFrame(
+        {
+            "from_node": ends["from"],
+            "to_node": ends["to"],
+            "length_m": length,
+            "status": status,
+            "dn": dn,
+            "dn_options": dn_options,
+        },
+        index=pd.Index(ids, name="id", dtype=_TEXT_DTYPE),
+    )
+    return frame.astype({name: _TEXT_DTYPE for name in ("from_node", "to_node", "status")})
+
+
+def _isin(values: np.ndarray, allowed: set, invert: bool = False) -> np.ndarray:
+    """Where the (non-None) ``values`` are (or with ``invert``, are not) in ``allowed``."""
+    return np.fromiter((v is not None and ((v in allowed) != invert) for v in values), dtype=bool, count=len(values))
+
+
+def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``dn`` of existing pipes [mm] (NaN for others) and ``dn_options`` of every pipe (tuple of DNs)."""
+    catalogue = pipe_catalogue().index.to_numpy()
+    known = set(catalogue.tolist())
+
+    def describe(value) -> str:
+        dn = _to_dn(value)
+        if dn is None:
+            return f"{_show(value)} (not a DN)"
+        position = int(np.searchsorted(catalogue, float(dn)))
+        near = catalogue[max(position - 1, 0) : position + 1]
+        return f"{dn} (nearest in the catalogue: {', '.join(f'DN{d}' for d in near)})"
+
+    raw_dn, raw_options = check.table.column("dn"), check.table.column("dn_options")
+    dn = np.full(check.n, np.nan)
+    options = _objects([None] * check.n)
+    default = tuple(int(d) for d in catalogue)
+    for i in np.flatnonzero(status == "existing"):
+        value = _to_dn(raw_dn[i])
+        if _absent(raw_dn[i]):
+            check.line(
+                i, "dn", "a catalogue DN in mm such as 150 or 'DN150' (required for an existing pipe)", "nothing"
+            )
+        elif value not in known:
+            check.line(i, "dn", "a catalogue DN in mm such as 150 or 'DN150'", describe(raw_dn[i]))
+        else:
+            dn[i], options[i] = value, (value,)
+    for i in np.flatnonzero(status == "candidate"):
+        value = raw_options[i]
+        if _absent(value):
+            options[i] = default
+            continue
+        items = [s for s in value.replace(",", ";").split(";") if s.strip()] if isinstance(value, str) else value
+        items = [items] if _is_number(items) else items
+        if not isinstance(items, list) or not items:
+            check.line(i, "dn_options", "a list of catalogue DNs such as [100, 150] (CSV: 100;150)", _show(value))
+            continue
+        wrong = [item for item in items if _to_dn(item) not in known]
+        if wrong:
+            check.line(i, "dn_options", "catalogue DNs only", ", ".join(describe(item) for item in wrong))
+        else:
+            options[i] = tuple(sorted({_to_dn(item) for item in items}))
+    return dn, options
+
+
+def _check_coordinates(nodes: pd.DataFrame, table: _Table, crs_in_degrees: bool, problems: _Problems) -> None:
+    """One problem when every node coordinate fits in ±180 / ±90, i.e. looks like degrees."""
+    x, y = nodes["x_m"].to_numpy(), nodes["y_m"].to_numpy()
+    finite = np.isfinite(x) & np.isfinite(y)
+    if crs_in_degrees or not finite.any():
+        return
+    if (np.abs(x[finite]) <= 180).all() and (np.abs(y[finite]) <= 90).all():
+        problems.add(
+            f"{table.file}: node coordinates: expected a projected CRS in metres, got values that look like "
+            "degrees (every |x| <= 180 and |y| <= 90)",
+            table.order,
+        )
+
+
+def _check_graph(nodes: pd.DataFrame, pipes: pd.DataFrame, file: str, problems: _Problems) -> None:
+    """A source or plant exists, and every consumer is joined to one through pipes."""
+    kinds = nodes["kind"]
+    supply = set(kinds.index[kinds.isin(("source", "plant"))])
+    if not supply:
+        problems.add(f"{file}: network: expected at least one node of kind 'source' or 'plant', got none", 9)
+        return
+    ids = kinds.index.dropna()
+    valid = pipes["from_node"].isin(ids) & pipes["to_node"].isin(ids) & (pipes["from_node"] != pipes["to_node"])
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from(zip(pipes.loc[valid, "from_node"], pipes.loc[valid, "to_node"], strict=True))
+    reached: set = set()
+    for component in nx.connected_components(graph):
+        if not supply.isdisjoint(component):
+            reached |= component
+    stranded = [ident for ident in kinds.index[kinds == "consumer"] if ident not in reached]
+    if stranded:
+        shown = ", ".join(repr(ident) for ident in stranded[:10])
+        more = f" and {len(stranded) - 10} more" if len(stranded) > 10 else ""
+        problems.add(
+            f"{file}: network: expected every consumer to be reachable through pipes from a source or plant, "
+            f"got {len(stranded)} unreachable: {shown}{more}",
+            9,
+        )

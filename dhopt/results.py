@@ -1,0 +1,198 @@
+"""Read the solved model into an xarray Dataset, compute the KPIs, write them atomically.
+
+This is the only module that reads Pyomo values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import xarray as xr
+
+from dhopt.inputs import Inputs
+
+CO2_NOTE = "direct plant emissions + grid electricity x grid factor"
+
+
+def _values(var, rows: int, steps: int) -> np.ndarray:
+    """Values of a variable indexed (item, time) as a rows x steps array (index order = set order)."""
+    if rows == 0:
+        return np.zeros((0, steps))
+    flat = np.fromiter((v.value if v.value is not None else 0.0 for v in var.values()), float, rows * steps)
+    return flat.reshape(rows, steps)
+
+
+def _scalar_values(var) -> np.ndarray:
+    return np.array([v.value if v.value is not None else 0.0 for v in var.values()], dtype=float)
+
+
+def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
+    """Hourly results and the design as one Dataset (MW, MWh, degC; units in each variable's attrs)."""
+    time = inputs.supply_degC.index.to_numpy()
+    steps = len(time)
+    sources, plants, sites = list(model.campus.S), list(model.plants.P), list(model.storage.K)
+    pipes, demand_nodes = list(model.pipes.E), list(model.D)
+    cop = inputs.cop.to_numpy().T
+    hp_heat = _values(model.campus.hp_heat_MW, len(sources), steps)
+    direct = _values(model.campus.direct_MW, len(sources), steps)
+    available = inputs.source_heat_MW.to_numpy().T
+    drawn = hp_heat * (1.0 - 1.0 / cop) + direct if len(sources) else np.zeros((0, steps))
+
+    built_dn = pd.Series(np.nan, index=pd.Index(pipes, name="pipe"))
+    existing = inputs.pipes["status"] == "existing"
+    built_dn[existing[existing].index] = inputs.pipes.loc[existing, "dn"]
+    for (pipe, dn), var in model.pipes.build.items():
+        if var.value is not None and var.value > 0.5:
+            built_dn[pipe] = dn
+    options = inputs.options
+    chosen = options.index.isin(list(zip(built_dn.dropna().index, built_dn.dropna().astype(int))))
+    chosen_options = options[chosen].droplevel("dn").reindex(pipes)
+    delta_t = inputs.delta_t_K.to_numpy()
+    drive = inputs.loss_drive_K.to_numpy()
+    pipe_loss = np.outer(chosen_options["loss_MW_per_K"].fillna(0.0), drive)
+    pipe_capacity = np.outer(chosen_options["capacity_MW_per_K"].fillna(0.0), delta_t)
+    demand = inputs.demand_MW.reindex(columns=demand_nodes).to_numpy().T
+
+    def da(values, dims, unit, doc):
+        return (dims, values, {"units": unit, "description": doc})
+
+    data = {
+        "supply_temperature_degC": da(inputs.supply_degC.to_numpy(), ("time",), "degC", "network supply temperature"),
+        "electricity_price_EUR_per_MWh": da(
+            inputs.electricity_EUR_per_MWh.to_numpy(), ("time",), "EUR/MWh", "spot price plus grid tariff"
+        ),
+        "weight_h": da(inputs.weight_h, ("time",), "h", "hours of the year each step stands for"),
+        "source_heat_MW": da(available, ("source", "time"), "MW", "recoverable campus heat"),
+        "hp_heat_MW": da(hp_heat, ("source", "time"), "MW", "heat-pump heat output"),
+        "hp_electricity_MW": da(hp_heat / cop if len(sources) else hp_heat, ("source", "time"), "MW", "heat-pump electricity"),
+        "direct_heat_MW": da(direct, ("source", "time"), "MW", "source heat fed directly"),
+        "rejected_heat_MW": da(available - drawn, ("source", "time"), "MW", "campus heat rejected by dry coolers"),
+        "cop": da(cop, ("source", "time"), "1", "heat-pump COP"),
+        "hp_capacity_MW": da(_scalar_values(model.campus.hp_capacity_MW), ("source",), "MW", "heat-pump capacity"),
+        "storage_capacity_MWh": da(_scalar_values(model.storage.capacity_MWh), ("site",), "MWh", "storage capacity"),
+        "storage_level_MWh": da(_values(model.storage.level_MWh, len(sites), steps), ("site", "time"), "MWh", "stored heat"),
+        "storage_charge_MW": da(_values(model.storage.charge_MW, len(sites), steps), ("site", "time"), "MW", "charging"),
+        "storage_discharge_MW": da(
+            _values(model.storage.discharge_MW, len(sites), steps), ("site", "time"), "MW", "discharging"
+        ),
+        "plant_heat_MW": da(_values(model.plants.heat_MW, len(plants), steps), ("plant", "time"), "MW", "plant heat"),
+        "pipe_flow_MW": da(_values(model.pipes.flow_MW, len(pipes), steps), ("pipe", "time"), "MW", "heat flow from->to"),
+        "pipe_capacity_MW": da(pipe_capacity, ("pipe", "time"), "MW", "capacity of the DN built"),
+        "pipe_loss_MW": da(pipe_loss, ("pipe", "time"), "MW", "heat loss of the pipe built"),
+        "pipe_dn": da(built_dn.to_numpy(), ("pipe",), "mm", "DN built (NaN: not built)"),
+        "demand_MW": da(demand, ("zone", "time"), "MW", "consumer demand"),
+        "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
+    }
+    coords = {
+        "time": time,
+        "source": sources,
+        "site": sites,
+        "plant": plants,
+        "pipe": pipes,
+        "zone": demand_nodes,
+        "pipe_status": ("pipe", inputs.pipes.loc[pipes, "status"].to_numpy()),
+        "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
+    }
+    return xr.Dataset(data, coords=coords, attrs={"case": inputs.case.spec.name})
+
+
+def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, float]:
+    """Annual key figures; sums over time are weighted by `weight_h` (MWh per year)."""
+    w = ds["weight_h"]
+
+    def annual(name: str) -> float:
+        return float((ds[name] * w).sum())
+
+    spec = inputs.case.spec
+    home = spec.demand.home_annual_heat_MWh
+    plant_MWh = (ds["plant_heat_MW"] * w).sum("time").to_numpy()
+    plant_co2 = float(plant_MWh @ inputs.plants.loc[ds["plant"].values, "co2_t_per_MWh"].to_numpy())
+    electricity_MWh = float(pyo.value(sum(w.values[t] * model.electricity_MW[t] for t in model.T)))
+    demand, unmet = annual("demand_MW"), annual("unmet_MW")
+    hp_heat, hp_el = annual("hp_heat_MW"), annual("hp_electricity_MW")
+    direct, available = annual("direct_heat_MW"), annual("source_heat_MW")
+    rejected, plants = annual("rejected_heat_MW"), annual("plant_heat_MW")
+    candidate_loss = float((ds["pipe_loss_MW"].where(ds["pipe_status"] == "candidate", 0.0) * w).sum())
+    fixed_loss = float((inputs.fixed_loss_MW_per_K.sum() * inputs.loss_drive_K * inputs.weight_h).sum())
+    losses = candidate_loss + fixed_loss
+    storage_net = annual("storage_charge_MW") - annual("storage_discharge_MW")
+    reused = available - rejected
+    # IT energy = recoverable heat / recovered share, per campus
+    per_source = (ds["source_heat_MW"] * w).sum("time").to_numpy()
+    it_energy = float((per_source / inputs.sources["recovered_share"].to_numpy()).sum())
+    investment = float(pyo.value(model.investment_EUR))
+    penalty = unmet * spec.demand.unmet_penalty_EUR_per_MWh
+    total = float(pyo.value(model.cost))
+    delivered = demand - unmet
+    result = {
+        "heat_demand_MWh": demand,
+        "heat_delivered_MWh": delivered,
+        "unmet_demand_MWh": unmet,
+        "homes_served": delivered / home,
+        "campus_heat_to_network_MWh": hp_heat + direct,
+        "homes_heated_by_campus": (hp_heat + direct) / home,
+        "campus_heat_available_MWh": available,
+        "campus_heat_reused_MWh": reused,
+        "campus_heat_reused_share": reused / available if available else 0.0,
+        "energy_reuse_factor": reused / (it_energy * spec.campus.pue) if it_energy else 0.0,
+        "rejected_heat_MWh": rejected,
+        "hp_heat_MWh": hp_heat,
+        "hp_electricity_MWh": hp_el,
+        "hp_mean_cop": hp_heat / hp_el if hp_el else 0.0,
+        "direct_heat_MWh": direct,
+        "plant_heat_MWh": plants,
+        "network_losses_MWh": losses,
+        "storage_net_charge_MWh": storage_net,
+        "hp_capacity_MW": float(ds["hp_capacity_MW"].sum()),
+        "storage_capacity_MWh": float(ds["storage_capacity_MWh"].sum()),
+        "electricity_MWh": electricity_MWh,
+        "co2_t": plant_co2 + electricity_MWh * spec.grid.co2_t_per_MWh,
+        "annual_cost_EUR": total - penalty,
+        "investment_annuity_EUR": investment,
+        "operating_cost_EUR": total - penalty - investment,
+        "levelised_cost_of_heat_EUR_per_MWh": (total - penalty) / delivered if delivered else float("nan"),
+    }
+    # production + heat-pump electricity = demand + losses + rejected heat + storage change
+    result["energy_balance_residual_MWh"] = (available + hp_el + plants) - (delivered + losses + rejected + storage_net)
+    return result
+
+
+def design_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Chosen capacities and pipes, one row per decision."""
+    rows = [("heat_pump", s, "capacity_MW", float(v)) for s, v in zip(ds["source"].values, ds["hp_capacity_MW"].values)]
+    rows += [("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)]
+    candidate = ds["pipe_status"].values == "candidate"
+    for pipe, dn in zip(ds["pipe"].values[candidate], ds["pipe_dn"].values[candidate]):
+        rows.append(("pipe", pipe, "dn_mm", 0.0 if np.isnan(dn) else float(dn)))
+    return pd.DataFrame(rows, columns=["component", "id", "quantity", "value"])
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Write through a temporary file in the same directory, then rename: all or nothing."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_results(out_dir: Path, ds: xr.Dataset, figures: dict[str, float], design: pd.DataFrame) -> list[Path]:
+    """Write results.nc, design.csv and kpis.json into `out_dir`; each file appears complete or not at all."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = {
+        out_dir / "results.nc": lambda p: ds.to_netcdf(p, engine="h5netcdf"),
+        out_dir / "design.csv": lambda p: design.to_csv(p, index=False),
+        out_dir / "kpis.json": lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
+    }
+    for path, write in targets.items():
+        _write_atomically(path, write)
+    return list(targets)
