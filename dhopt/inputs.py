@@ -43,9 +43,21 @@ class Inputs:
     options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, loss_MW_per_K, annual_cost_EUR
     node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
     case: Case
+    period_hours: int | None = None  # storage is cyclic within each period of this length (typical days)
 
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)
+
+    def at_steps(self, positions: np.ndarray, weight_h: np.ndarray, period_hours: int) -> Inputs:
+        """The same inputs restricted to the time steps at `positions`, each standing for `weight_h` hours."""
+        rows = {
+            name: getattr(self, name).iloc[positions]
+            for name in (
+                "supply_degC", "delta_t_K", "loss_drive_K", "electricity_EUR_per_MWh", "demand_MW",
+                "source_heat_MW", "cop", "direct_ok", "plant_cost_EUR_per_MWh",
+            )
+        }
+        return replace(self, weight_h=np.asarray(weight_h, dtype=float), period_hours=period_hours, **rows)
 
 
 def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:

@@ -208,7 +208,7 @@ def _read_geojson(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool
         elif gtype == "LineString" or "from" in record or "to" in record:
             table, expected = pipes, "a LineString with at least two positions [x, y] in metres"
             line = _line(geometry.get("coordinates")) if gtype == "LineString" else None
-            record["_geometry_length_m"] = None if line is None else float(np.hypot(*np.diff(line, axis=0).T).sum())
+            record["_geometry_length_m"] = None if line is None else sum(map(math.dist, line[:-1], line[1:]))
             ok = line is not None
         else:
             label = _label("feature", number, record.get("id"))
@@ -240,12 +240,12 @@ def _position(value) -> tuple[float, float] | None:
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
-def _line(value) -> np.ndarray | None:
-    """Positions of a GeoJSON LineString as an (n, 2) array, None unless n >= 2 and all are valid."""
+def _line(value) -> list[tuple[float, float]] | None:
+    """Positions (x, y) of a GeoJSON LineString, None unless there are at least two and all are valid."""
     if not isinstance(value, list) or len(value) < 2:
         return None
     positions = [_position(v) for v in value]
-    return None if any(p is None for p in positions) else np.array(positions)
+    return None if any(p is None for p in positions) else positions
 
 
 def _read_csv(path: Path, which: str, order: int) -> tuple[_Table | None, str | None]:
@@ -261,7 +261,8 @@ def _read_csv(path: Path, which: str, order: int) -> tuple[_Table | None, str | 
     except (OSError, csv.Error) as err:
         return None, f"{file}: cannot read the file as CSV ({err})"
     if not rows or not any(cell.strip() for cell in rows[0]):
-        return None, f"{file}: row 1: expected a header row naming the columns, got an empty line"
+        got = "an empty line" if rows else "an empty file"
+        return None, f"{file}: row 1: expected a header row naming the columns, got {got}"
     header = [cell.strip() for cell in rows[0]]
     missing = [name for name in _CSV_REQUIRED[which] if name not in header]
     doubled = sorted({name for name in header if name and header.count(name) > 1})

@@ -1,4 +1,4 @@
-"""Run one case end to end: load, reduce, build, solve, compare with no campus, write.
+"""Run one case end to end: load, reduce, design, dispatch, compare with no campus, write.
 
 `run_case` is what the CLI calls and what batch runs map over cases.
 """
@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyomo.environ as pyo
 import xarray as xr
 
-from dhopt.case import load_case
+from dhopt.aggregate import can_aggregate, typical_days
+from dhopt.case import Horizon, load_case
 from dhopt.inputs import Inputs, prepare_inputs
-from dhopt.model import build_model
+from dhopt.model import build_model, design_of, fix_design
 from dhopt.network import load_network
 from dhopt.reduce import Reduction, reduce_network
 from dhopt.results import design_table, kpis, to_dataset, write_results
@@ -23,6 +25,7 @@ from dhopt.solve import SolveOptions, SolveReport, solve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASE = PROJECT_ROOT / "cases" / "ballerup.toml"
+TWO_STAGE_ABOVE_HOURS = 2000
 
 
 @dataclass
@@ -42,9 +45,12 @@ class _Phases:
     def __init__(self, progress: Callable[[str], None] | None):
         self.progress = progress
         self.timings: dict[str, float] = {}
+        self.start = time.perf_counter()
 
-    def done(self, name: str, start: float, detail: str) -> None:
-        self.timings[name] = time.perf_counter() - start
+    def done(self, name: str, detail: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self.start
+        self.start = now
         if self.progress:
             self.progress(f"{name:<9} {self.timings[name]:7.2f} s  {detail}")
 
@@ -61,12 +67,48 @@ def without_campus(inputs: Inputs) -> Inputs:
     )
 
 
-def solve_inputs(inputs: Inputs, options: SolveOptions):
-    """Build and solve; return the model, its solve report and the build time [s]."""
-    start = time.perf_counter()
+def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:
+    """Two-stage when asked for, or by default above TWO_STAGE_ABOVE_HOURS hours; needs whole days."""
+    wanted = horizon.method == "two_stage" or (
+        horizon.method == "auto" and len(inputs.weight_h) > TWO_STAGE_ABOVE_HOURS
+    )
+    return wanted and can_aggregate(inputs, horizon.typical_days)
+
+
+def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases):
+    """Monolithic, or design on typical days then dispatch every hour with the design fixed.
+
+    Returns the solved model, its report and the design stage's annual cost (None if monolithic).
+    """
+    design = None
+    design_cost = None
+    if uses_two_stage(horizon, inputs):
+        design_model = build_model(typical_days(inputs, horizon.typical_days))
+        design_report = solve(design_model, options)
+        design, design_cost = design_of(design_model), design_report.objective_EUR
+        phases.done(
+            "design",
+            f"{horizon.typical_days} typical days + peak day, {design_model.nvariables()} variables: "
+            f"{design_report.status}, gap {design_report.gap:.2%}, {design_cost:,.0f} EUR/yr",
+        )
     model = build_model(inputs)
-    build_s = time.perf_counter() - start
-    return model, solve(model, options), build_s
+    if design is not None:
+        fix_design(model, design)
+    phases.done("build", f"{model.nvariables()} variables, {model.nconstraints()} constraints")
+    report = solve(model, options)
+    detail = f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}"
+    if design_cost is not None:
+        detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
+    phases.done("dispatch" if design is not None else "solve", detail)
+    return model, report, design_cost
+
+
+def _reference(inputs: Inputs, options: SolveOptions) -> dict[str, float]:
+    """KPIs of the same network and demand without the campus (existing plants only)."""
+    reference_inputs = without_campus(inputs)
+    model = build_model(reference_inputs)
+    solve(model, options)
+    return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
 
 
 def run_case(
@@ -77,46 +119,37 @@ def run_case(
 ) -> RunResult:
     """Solve one case (default: the embedded Ballerup case) and optionally write its results."""
     phases = _Phases(progress)
-    start = time.perf_counter()
     case = load_case(case_path or DEFAULT_CASE)
     network = load_network(case.network_path)
-    phases.done(
-        "load", start, f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
-    )
+    phases.done("load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes")
 
-    start = time.perf_counter()
     inputs, reduction = reduce_network(prepare_inputs(case, network))
     phases.done(
         "reduce",
-        start,
         f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> {reduction.pipes_after} pipes",
     )
 
-    start = time.perf_counter()
-    model = build_model(inputs)
-    phases.done("build", start, f"{model.nvariables()} variables, {model.nconstraints()} constraints")
+    model, report, design_cost = optimise(inputs, case.spec.horizon, options, phases)
 
-    start = time.perf_counter()
-    report = solve(model, options)
-    phases.done("solve", start, f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}")
-
-    start = time.perf_counter()
     dataset = to_dataset(model, inputs)
     figures = kpis(dataset, inputs, model)
-    reference_model, reference_report, _ = solve_inputs(without_campus(inputs), options)
-    reference = kpis(to_dataset(reference_model, without_campus(inputs)), without_campus(inputs), reference_model)
-    figures["reference_co2_t"] = reference["co2_t"]
-    figures["co2_saved_t"] = reference["co2_t"] - figures["co2_t"]
-    figures["reference_annual_cost_EUR"] = reference["annual_cost_EUR"]
-    figures["annual_saving_EUR"] = reference["annual_cost_EUR"] - figures["annual_cost_EUR"]
-    figures["mip_gap"] = report.gap
-    phases.done("reference", start, f"same network without the campus: {reference['co2_t']:,.0f} t CO2")
+    reference = _reference(inputs, options)
+    figures.update(
+        reference_co2_t=reference["co2_t"],
+        co2_saved_t=reference["co2_t"] - figures["co2_t"],
+        reference_annual_cost_EUR=reference["annual_cost_EUR"],
+        annual_saving_EUR=reference["annual_cost_EUR"] - figures["annual_cost_EUR"],
+        mip_gap=report.gap,
+        objective_EUR=float(pyo.value(model.cost)),
+    )
+    if design_cost is not None:
+        figures["design_stage_cost_EUR"] = design_cost
+    phases.done("reference", f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr")
 
     design = design_table(dataset)
     result = RunResult(dataset, figures, design, report, reduction, phases.timings)
     if out_dir is not None:
-        start = time.perf_counter()
         dataset.attrs.update({k: float(v) for k, v in figures.items()})
         result.written = write_results(Path(out_dir), dataset, figures, design)
-        phases.done("write", start, f"{Path(out_dir)}/ ({', '.join(p.name for p in result.written)})")
+        phases.done("write", f"{Path(out_dir)}/ ({', '.join(p.name for p in result.written)})")
     return result

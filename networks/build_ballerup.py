@@ -9,7 +9,7 @@ Starting from the topotherm district graph (anonymised German district, coordina
 - its 959 consumers are re-weighted to HOMES standard Danish homes in total (homes proportional to
   peak_heat_W, 2 decimals, largest-remainder rounding so the sum is exact), profile residential;
 - its producer node becomes `plant_site`, joined by existing DN600 20 m pipes to two plants: `wte`
-  (waste_to_energy 12 MW, must-run 4 MW) and `peak_boilers` (gas_boiler 70 MW);
+  (waste_to_energy 5 MW, must-run 1.5 MW) and `peak_boilers` (gas_boiler 70 MW);
 - dead-end streets without consumers are pruned (junction leaves removed until none is left);
 - every district pipe becomes EXISTING, sized on the shortest-path tree (by length) from plant_site for
   the undiversified hourly demand the model itself uses: the smallest catalogue DN whose capacity
@@ -112,7 +112,7 @@ def main() -> None:
     campus = site + 3000.0 * away
     features = [
         point({"id": PLANT_SITE, "kind": "junction"}, *site),
-        point({"id": "wte", "kind": "plant", "technology": "waste_to_energy", "capacity_MW": 12.0, "must_run_MW": 4.0},
+        point({"id": "wte", "kind": "plant", "technology": "waste_to_energy", "capacity_MW": 5.0, "must_run_MW": 1.5},
               *(site + 20.0 * side)),
         point({"id": "peak_boilers", "kind": "plant", "technology": "gas_boiler", "capacity_MW": 70.0}, *(site - 20.0 * side)),
         point({"id": "campus", "kind": "source", "it_load_MW": 22.5, "cooling": "liquid", "source_temperature_degC": 45.0,

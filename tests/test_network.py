@@ -63,6 +63,9 @@ def props(data: dict, ident: str) -> dict:
     return next(f["properties"] for f in data["features"] if f["properties"].get("id") == ident)
 
 
+DELETE = object()
+
+
 def load_with(tmp_path, **changes):
     """Load the test network after ``changes`` = {feature id: {field: value or DELETE}}."""
     data = collection()
@@ -73,9 +76,6 @@ def load_with(tmp_path, **changes):
             else:
                 props(data, ident)[key] = value
     return load_network(write(tmp_path, data))
-
-
-DELETE = object()
 
 
 def write_csv_pair(tmp_path, stem="net"):
@@ -287,13 +287,31 @@ def test_network_unknown_file_type_raises(tmp_path):
             r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number "
             r"of MW, got 'lots'",
         ),
-        ({"S1": {"it_load_MW": True}}, r"field 'it_load_MW': expected a positive number of MW, got true"),
-        ({"S1": {"it_load_MW": math.nan}}, r"field 'it_load_MW': expected a positive number of MW, got nan"),
-        ({"B1": {"capacity_MW": math.inf}}, r"field 'capacity_MW': expected a positive number of MW, got inf"),
-        ({"S1": {"it_load_MW": 0}}, r"field 'it_load_MW': expected a positive number of MW, got 0"),
+        (
+            {"S1": {"it_load_MW": True}},
+            r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number of MW, got true",
+        ),
+        (
+            {"S1": {"it_load_MW": math.nan}},
+            r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number of MW, got nan",
+        ),
+        (
+            {"B1": {"capacity_MW": math.inf}},
+            r"feature 1 \(id 'B1'\): field 'capacity_MW': expected a positive number of MW, got inf",
+        ),
+        (
+            {"S1": {"it_load_MW": 0}},
+            r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number of MW, got 0",
+        ),
         ({"B1": {"co2_t_per_MWh": -1}}, r"feature 1 \(id 'B1'\): field 'co2_t_per_MWh': expected a non-negative"),
-        ({"C2": {"annual_heat_MWh": -5}}, r"field 'annual_heat_MWh': expected a non-negative number of MWh, got -5"),
-        ({"S1": {"recovered_share": 1.5}}, r"field 'recovered_share': expected a share between 0 and 1, got 1.5"),
+        (
+            {"C2": {"annual_heat_MWh": -5}},
+            r"feature 4 \(id 'C2'\): field 'annual_heat_MWh': expected a non-negative number of MWh, got -5",
+        ),
+        (
+            {"S1": {"recovered_share": 1.5}},
+            r"feature 0 \(id 'S1'\): field 'recovered_share': expected a share between 0 and 1, got 1.5",
+        ),
         ({"B1": {"must_run_MW": 25}}, r"feature 1 \(id 'B1'\): field 'must_run_MW': expected at most capacity_MW"),
         (
             {"P3": {"length_m": -5}},
@@ -314,8 +332,11 @@ def test_network_unknown_file_type_raises(tmp_path):
             r"feature 5 \(id 'P1'\): field 'dn': .*got 160 \(nearest in the catalogue: "
             r"DN150, DN200\)",
         ),
-        ({"P1": {"dn": "DN2000"}}, r"field 'dn': .*got 2000 \(nearest in the catalogue: DN1000\)"),
-        ({"P1": {"dn": "wide"}}, r"field 'dn': .*got 'wide' \(not a DN\)"),
+        (
+            {"P1": {"dn": "DN2000"}},
+            r"feature 5 \(id 'P1'\): field 'dn': .*got 2000 \(nearest in the catalogue: DN1000\)",
+        ),
+        ({"P1": {"dn": "wide"}}, r"feature 5 \(id 'P1'\): field 'dn': .*got 'wide' \(not a DN\)"),
         (
             {"P2": {"dn_options": [100, 160]}},
             r"feature 6 \(id 'P2'\): field 'dn_options': expected catalogue DNs "
@@ -327,8 +348,14 @@ def test_network_unknown_file_type_raises(tmp_path):
             r"feature 6 \(id 'P2'\): field 'status': expected one of 'existing', "
             r"'candidate', got 'planned'",
         ),
-        ({"S1": {"cooling": "water"}}, r"field 'cooling': expected one of 'liquid', 'air', got 'water'"),
-        ({"B1": {"technology": "coal_boiler"}}, r"field 'technology': expected one of 'waste_to_energy', "),
+        (
+            {"S1": {"cooling": "water"}},
+            r"feature 0 \(id 'S1'\): field 'cooling': expected one of 'liquid', 'air', got 'water'",
+        ),
+        (
+            {"B1": {"technology": "coal_boiler"}},
+            r"feature 1 \(id 'B1'\): field 'technology': expected one of 'waste_to_energy', ",
+        ),
         ({"C2": {"profile": "hospital"}}, r"feature 4 \(id 'C2'\): field 'profile': expected one of 'residential'"),
     ],
 )

@@ -30,3 +30,25 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     add_balance(m, inputs)
     add_objective(m, inputs)
     return m
+
+
+DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
+
+
+def design_of(model: pyo.ConcreteModel) -> dict[str, dict]:
+    """The investment decisions of a solved model: variable name -> {index: value}."""
+    design = {}
+    for name in DESIGN_VARIABLES:
+        var = model.find_component(name)
+        if var is not None:
+            design[name] = {index: v.value for index, v in var.items()}
+    return design
+
+
+def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
+    """Fix the investment decisions of `model` to `design` (integers rounded), leaving dispatch free."""
+    for name, values in design.items():
+        var = model.find_component(name)
+        for index, value in values.items():
+            value = 0.0 if value is None else value
+            var[index].fix(round(value) if var[index].is_integer() else max(value, 0.0))

@@ -1,7 +1,8 @@
 """Thermal storage (hot-water tanks) whose capacity is a decision.
 
 Level e_t = (1 - lambda) e_{t-1} + c_t - d_t with 1-hour steps, cyclic over the horizon
-(e_{-1} = e_{T-1}); e_t <= E; charge c_t and discharge d_t <= E / charge_hours.
+(e_{-1} = e_{T-1}), or over each typical period when the inputs are typical days; e_t <= E;
+charge c_t and discharge d_t <= E / charge_hours.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     sites = inputs.storage_sites
     keep = 1.0 - spec.loss_per_hour
     power_share = 1.0 / spec.charge_hours
-    last = len(inputs.weight_h) - 1
+    period = inputs.period_hours or len(inputs.weight_h)
 
     b.K = pyo.Set(initialize=list(sites.index), doc="storage sites (nodes)")
     b.capacity_MWh = pyo.Var(b.K, bounds=lambda b, k: (0.0, float(sites[k])), doc="storage capacity [MWh]")
@@ -39,7 +40,7 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
 
     @b.Constraint(b.K, m.T)
     def energy_balance(b, k, t):  # e_t = (1 - lambda) e_{t-1} + c_t - d_t, cyclic
-        previous = b.level_MWh[k, last if t == 0 else t - 1]
+        previous = b.level_MWh[k, t + period - 1 if t % period == 0 else t - 1]
         return b.level_MWh[k, t] == keep * previous + b.charge_MW[k, t] - b.discharge_MW[k, t]
 
     return b

@@ -1,0 +1,48 @@
+"""Typical days for the design stage, chosen by tsam (hierarchical clustering, medoid days).
+
+The days are real days of the horizon (medoids), each weighted by how many days it stands for,
+plus the day of peak demand as its own period (weight 1), so capacities are sized for the peak.
+Storage is cyclic within each typical day in this stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import tsam
+
+from dhopt.inputs import Inputs
+
+HOURS_PER_DAY = 24
+
+
+def can_aggregate(inputs: Inputs, n_days: int) -> bool:
+    """Typical days need whole days and clearly more days than typical days."""
+    hours = len(inputs.weight_h)
+    return hours % HOURS_PER_DAY == 0 and hours // HOURS_PER_DAY > 2 * n_days
+
+
+def typical_days(inputs: Inputs, n_days: int) -> Inputs:
+    """Inputs restricted to `n_days` typical days plus the peak day, weighted by occurrence."""
+    hours = len(inputs.weight_h)
+    features = pd.DataFrame(
+        {
+            "demand_MW": inputs.demand_MW.sum(axis=1).to_numpy(),
+            "source_heat_MW": inputs.source_heat_MW.sum(axis=1).to_numpy(),
+            "electricity_EUR_per_MWh": inputs.electricity_EUR_per_MWh.to_numpy(),
+            "supply_degC": inputs.supply_degC.to_numpy(),
+        },
+        index=pd.date_range("2001-01-01", periods=hours, freq="h"),
+    ).loc[:, lambda frame: frame.std() > 0]
+    result = tsam.aggregate(
+        features,
+        n_days,
+        period_duration=HOURS_PER_DAY,
+        extremes=tsam.ExtremeConfig(method="append", max_value=["demand_MW"]),
+        preserve_column_means=False,
+    )
+    days = np.asarray(result.clustering.cluster_centers, dtype=int)
+    counts = np.array([result.cluster_counts[c] for c in range(len(days))], dtype=float)
+    positions = (days[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)).ravel()
+    scale = float(inputs.weight_h.mean())  # a shorter horizon already stands for a whole year
+    return inputs.at_steps(positions, np.repeat(counts, HOURS_PER_DAY) * scale, HOURS_PER_DAY)
