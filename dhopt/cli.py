@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dhopt.errors import DhoptError, SolverError
+from dhopt.errors import CaseError, DhoptError, SolverError
 
 KPI_LINES = [
     ("heat_demand_MWh", "heat demand", "MWh/yr", "{:,.0f}"),
@@ -52,8 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--mip-gap", type=float, default=1e-4, metavar="G", help="relative MIP gap (default 1e-4)")
     run.add_argument("--threads", type=int, default=1, metavar="N", help="HiGHS threads (default 1)")
     run.add_argument("--verbose", action="store_true", help="show the solver log")
+    run.add_argument("--report", action="store_true", help="also write the HTML report into --out")
     validate = commands.add_parser("validate", help="check a case and its network without solving")
     validate.add_argument("case", type=Path)
+    report = commands.add_parser("report", help="write an HTML report (with PNG figures) of a result directory")
+    report.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
+    report.add_argument("--out", type=Path, help="HTML file (default RESULT_DIR/report.html)")
+    batch = commands.add_parser("batch", help="run every case of a sweep file on a Dask cluster")
+    batch.add_argument("sweep", type=Path, help="sweep file (.sweep.toml)")
+    batch.add_argument("--out", type=Path, help="result directory (default: beside the sweep file)")
+    batch.add_argument("--workers", type=int, metavar="N", help="local workers (default: one per core)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="submit to an existing Dask scheduler instead")
+    batch.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per case [s]")
+    batch.add_argument("--hourly", action="store_true", help="keep hourly series in the combined dataset")
     return parser
 
 
@@ -62,6 +73,8 @@ def _run(args) -> None:
     from dhopt.solve import SolveOptions
 
     options = SolveOptions(args.time_limit, args.mip_gap, args.threads, args.verbose)
+    if args.report and args.out is None:
+        raise CaseError("--report needs --out DIR (the report is written beside the results)")
     result = run_case(args.case, args.out, options, progress=print)
     if result.solve.status != "optimal":
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
@@ -69,6 +82,29 @@ def _run(args) -> None:
     print(format_kpis(result.kpis))
     built = result.design[result.design["value"] > 0]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
+    if args.report:
+        from dhopt.report import write_report
+
+        print(f"report: {write_report(args.out)}")
+
+
+def _report(args) -> None:
+    from dhopt.report import write_report
+
+    print(f"report: {write_report(args.result_dir, args.out)}")
+
+
+def _batch(args) -> None:
+    from dhopt.batch import run_sweep
+
+    run_sweep(
+        args.sweep,
+        out_dir=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        time_limit_s=args.time_limit,
+        keep_hourly=args.hourly,
+    )
 
 
 def _validate(args) -> None:
@@ -89,7 +125,7 @@ def _validate(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"run": _run, "validate": _validate}[args.command](args)
+        {"run": _run, "validate": _validate, "report": _report, "batch": _batch}[args.command](args)
     except DhoptError as error:
         for line in error.problems:
             print(f"dhopt: error: {line}", file=sys.stderr)

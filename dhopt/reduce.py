@@ -136,11 +136,9 @@ def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
     merged.add_nodes_from(inputs.nodes)
     merged.add_edges_from(zip(pipes.loc[contracted, "from_node"], pipes.loc[contracted, "to_node"]))
     order = {n: i for i, n in enumerate(inputs.nodes)}
-    producers = set(inputs.plants["node"]) | set(inputs.sources["node"])
     zone = {}
     for members in nx.connected_components(merged):
-        ranked = sorted(members, key=lambda n: (n not in producers, order[n]))
-        zone.update(dict.fromkeys(members, ranked[0]))
+        zone.update(dict.fromkeys(members, min(members, key=order.__getitem__)))  # first in file order
     node_zone = pd.Series(zone).reindex(inputs.nodes)
     zones = pd.Index(pd.unique(node_zone.to_numpy()), name="node")
 

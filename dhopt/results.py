@@ -102,6 +102,29 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     return xr.Dataset(data, coords=coords, attrs={"case": inputs.case.spec.name})
 
 
+def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
+    """The original network for maps: nodes (position, kind, zone) and every pipe (ends, length,
+    status, DN built or existing; NaN where a candidate is not built)."""
+    nodes, pipes = network.nodes, network.pipes
+    dn = pipes["dn"].copy()
+    built = ds["pipe_dn"].to_series().dropna()
+    dn[built.index] = built
+    return xr.Dataset(
+        {
+            "node_x_m": ("node", nodes["x_m"].to_numpy(dtype=float), {"units": "m"}),
+            "node_y_m": ("node", nodes["y_m"].to_numpy(dtype=float), {"units": "m"}),
+            "node_kind": ("node", nodes["kind"].to_numpy(dtype=str)),
+            "node_zone": ("node", inputs.node_zone.reindex(nodes.index).to_numpy(dtype=str)),
+            "link_from": ("link", pipes["from_node"].to_numpy(dtype=str)),
+            "link_to": ("link", pipes["to_node"].to_numpy(dtype=str)),
+            "link_length_m": ("link", pipes["length_m"].to_numpy(dtype=float), {"units": "m"}),
+            "link_status": ("link", pipes["status"].to_numpy(dtype=str)),
+            "link_dn": ("link", dn.to_numpy(dtype=float), {"units": "mm", "description": "NaN: not built"}),
+        },
+        coords={"node": nodes.index.to_numpy(dtype=str), "link": pipes.index.to_numpy(dtype=str)},
+    )
+
+
 def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, float]:
     """Annual key figures; sums over time are weighted by `weight_h` (MWh per year)."""
     w = ds["weight_h"]

@@ -20,7 +20,7 @@ from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import build_model, design_of, fix_design
 from dhopt.network import load_network
 from dhopt.reduce import Reduction, reduce_network
-from dhopt.results import design_table, kpis, to_dataset, write_results
+from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.solve import SolveOptions, SolveReport, solve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +133,7 @@ def run_case(
 
     dataset = to_dataset(model, inputs)
     figures = kpis(dataset, inputs, model)
+    dataset = dataset.merge(network_layer(network, inputs, dataset))
     reference = _reference(inputs, options)
     figures.update(
         reference_co2_t=reference["co2_t"],
@@ -150,6 +151,7 @@ def run_case(
     result = RunResult(dataset, figures, design, report, reduction, phases.timings)
     if out_dir is not None:
         dataset.attrs.update({k: float(v) for k, v in figures.items()})
+        dataset.attrs.update(solver_status=report.status, timings_s=str(phases.timings))
         result.written = write_results(Path(out_dir), dataset, figures, design)
         phases.done("write", f"{Path(out_dir)}/ ({', '.join(p.name for p in result.written)})")
     return result
