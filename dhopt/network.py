@@ -555,16 +555,22 @@ def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dn, options
 
 
+DEGREE_SPAN_LIMIT = 5.0  # a network whose coordinates span less than this is taken to be in degrees
+
+
 def _check_coordinates(nodes: pd.DataFrame, table: _Table, crs_in_degrees: bool, problems: _Problems) -> None:
-    """One problem when every node coordinate fits in ±180 / ±90, i.e. looks like degrees."""
+    """One problem when the coordinates look like degrees: every one within ±180 / ±90 and the
+    whole network spanning less than DEGREE_SPAN_LIMIT (a few metres would be no heat network)."""
     x, y = nodes["x_m"].to_numpy(), nodes["y_m"].to_numpy()
     finite = np.isfinite(x) & np.isfinite(y)
-    if crs_in_degrees or not finite.any():
+    if crs_in_degrees or finite.sum() < 2:
         return
-    if (np.abs(x[finite]) <= 180).all() and (np.abs(y[finite]) <= 90).all():
+    x, y = x[finite], y[finite]
+    span = max(x.max() - x.min(), y.max() - y.min())
+    if (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all() and span < DEGREE_SPAN_LIMIT:
         problems.add(
             f"{table.file}: node coordinates: expected a projected CRS in metres, got values that look like "
-            "degrees (every |x| <= 180 and |y| <= 90)",
+            f"degrees (every |x| <= 180 and |y| <= 90, whole network within {DEGREE_SPAN_LIMIT:g} units)",
             table.order,
         )
 

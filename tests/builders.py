@@ -1,0 +1,72 @@
+"""Small networks and cases written to a temporary directory, for tests whose answer is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+HOURS_PER_YEAR = 8760
+
+
+def write_network(directory: Path, nodes: list[tuple], pipes: list[tuple], name: str = "net.geojson") -> Path:
+    """nodes: (id, x_m, y_m, properties); pipes: (id, from, to, properties). Straight-line geometry."""
+    xy = {node_id: (x, y) for node_id, x, y, _ in nodes}
+    features = [
+        {"type": "Feature", "properties": {"id": i, **p}, "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for i, x, y, p in nodes
+    ]
+    features += [
+        {
+            "type": "Feature",
+            "properties": {"id": i, "from": a, "to": b, **p},
+            "geometry": {"type": "LineString", "coordinates": [list(xy[a]), list(xy[b])]},
+        }
+        for i, a, b, p in pipes
+    ]
+    path = directory / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def write_series(directory: Path, hours: int, **columns) -> Path:
+    """Hourly CSV; scalar columns are repeated. Defaults: -20 degC (supply at its maximum),
+    40 EUR/MWh, residential share 1/8760 (so annual_heat_MWh / 8760 is the hourly demand in MW),
+    full IT utilisation."""
+    frame = pd.DataFrame({"hour": np.arange(hours)})
+    defaults = {
+        "outdoor_temperature_degC": -20.0,
+        "electricity_price_EUR_per_MWh": 40.0,
+        "residential": 1.0 / HOURS_PER_YEAR,
+        "it_utilisation": 1.0,
+    }
+    for name, value in {**defaults, **columns}.items():
+        frame[name] = np.broadcast_to(np.asarray(value, dtype=float), (hours,))
+    path = directory / "series.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def write_case(directory: Path, network: Path, series: Path, hours: int, name: str = "test", **sections) -> Path:
+    """A case TOML; `sections` maps a section name to its keys, e.g. grid={"tariff_EUR_per_MWh": 0.0}."""
+    lines = [f'name = "{name}"', f"network = {_toml_value(str(network))}", f"timeseries = {_toml_value(str(series))}"]
+    sections = {"horizon": {"hours": hours, **sections.pop("horizon", {})}, **sections}
+    for section, keys in sections.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in keys.items()]
+    path = directory / f"{name}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

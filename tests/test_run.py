@@ -1,0 +1,52 @@
+"""The default case end to end over short horizons: energy balance, two-stage against monolithic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import xarray as xr
+from builders import REPO
+
+from dhopt.run import run_case
+
+NETWORK = REPO / "networks" / "ballerup.geojson"
+SERIES = REPO / "cases" / "data" / "dk_2019_hourly.csv"
+
+
+def ballerup(tmp_path, hours: int, start_hour: int = 0, **horizon) -> str:
+    keys = "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in horizon.items())
+    path = tmp_path / f"ballerup_{hours}.toml"
+    path.write_text(
+        f'name = "ballerup-{hours}h"\nnetwork = "{NETWORK}"\ntimeseries = "{SERIES}"\n'
+        f"[horizon]\nhours = {hours}\nstart_hour = {start_hour}\n{keys}[grid]\nimport_limit_MW = 12.0\n"
+    )
+    return path
+
+
+def test_default_case_energy_balance_closes_over_two_days(tmp_path):
+    result = run_case(ballerup(tmp_path, 48), tmp_path / "out")
+    k = result.kpis
+    produced = k["campus_heat_available_MWh"] + k["hp_electricity_MWh"] + k["plant_heat_MWh"]
+    used = k["heat_delivered_MWh"] + k["network_losses_MWh"] + k["rejected_heat_MWh"] + k["storage_net_charge_MWh"]
+    assert produced == pytest.approx(used, rel=1e-9)
+    assert abs(k["energy_balance_residual_MWh"]) < 1e-6 * k["heat_demand_MWh"]
+    assert k["unmet_demand_MWh"] == pytest.approx(0.0, abs=1e-6)
+    # 8,000 homes of 18.1 MWh: two January days scaled to a year give more than the annual 144.8 GWh
+    assert k["heat_demand_MWh"] > 144_800
+    written = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert written["heat_demand_MWh"] == pytest.approx(k["heat_demand_MWh"])
+    stored = xr.open_dataset(tmp_path / "out" / "results.nc", engine="h5netcdf")
+    assert stored["hp_heat_MW"].shape == (1, 48)
+    assert set(stored["link_status"].values) == {"existing", "candidate"}
+
+
+def test_two_stage_is_feasible_and_close_to_monolithic(tmp_path):
+    monolithic = run_case(ballerup(tmp_path, 720, method="monolithic"))
+    two_stage = run_case(ballerup(tmp_path, 720, method="two_stage", typical_days=6))
+    cost_mono = monolithic.kpis["objective_EUR"]
+    cost_two = two_stage.kpis["objective_EUR"]
+    # Fixing a design can only cost more than the joint optimum, and the typical days get close.
+    assert cost_two >= cost_mono * (1 - 1e-6)
+    assert cost_two <= cost_mono * 1.05
+    assert "design_stage_cost_EUR" in two_stage.kpis and "design_stage_cost_EUR" not in monolithic.kpis
