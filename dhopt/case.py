@@ -41,7 +41,9 @@ class Temperatures(_Section):
     supply_max_degC: float = Field(80.0, gt=0, lt=150, description="supply at the design outdoor temperature [degC]")
     supply_min_degC: float = Field(65.0, gt=0, lt=150, description="supply in warm weather [degC]")
     design_outdoor_degC: float = Field(-12.0, description="DS 418 design outdoor temperature, Copenhagen [degC]")
-    heating_limit_degC: float = Field(16.0, description="outdoor temperature from which supply is at its minimum [degC]")
+    heating_limit_degC: float = Field(
+        16.0, description="outdoor temperature from which supply is at its minimum [degC]"
+    )
     return_degC: float = Field(40.0, gt=0, lt=150, description="network return temperature [degC]")
     ground_degC: float = Field(8.0, description="undisturbed soil temperature at pipe depth [degC]")
 
@@ -63,7 +65,10 @@ class Demand(_Section):
 
 class HeatPump(_Section):
     carnot_efficiency: float = Field(
-        0.5, gt=0, le=1, description="share of the Carnot COP between source outlet and supply temperature (DEA: 0.45-0.6) [-]"
+        0.5,
+        gt=0,
+        le=1,
+        description="share of the Carnot COP between source outlet and supply temperature (DEA: 0.45-0.6) [-]",
     )
     source_cooling_K: float = Field(
         10.0, ge=0, description="the campus's cooling water is cooled by this much in the evaporator [K]"
@@ -96,7 +101,9 @@ class Storage(_Section):
 
 class Pipes(_Section):
     fixed_EUR_per_m: float = Field(180.0, ge=0, description="fit to DEA distribution pipe costs (2015) [EUR/m]")
-    EUR_per_m_per_mm: float = Field(4.0, ge=0, description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]")
+    EUR_per_m_per_mm: float = Field(
+        4.0, ge=0, description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]"
+    )
     lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]")
 
 
@@ -107,7 +114,9 @@ class Grid(_Section):
 
 
 class Economics(_Section):
-    discount_rate: float = Field(0.04, ge=0, lt=1, description="real discount rate, DK socio-economic (Finansministeriet) [-]")
+    discount_rate: float = Field(
+        0.04, ge=0, lt=1, description="real discount rate, DK socio-economic (Finansministeriet) [-]"
+    )
     co2_price_EUR_per_t: float = Field(80.0, ge=0, description="EU ETS price on direct plant emissions [EUR/t]")
 
 
@@ -213,7 +222,9 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
     for column_index in np.flatnonzero(bad.any(axis=0)):
         row = int(np.flatnonzero(bad[:, column_index])[0]) + horizon.start_hour + 2
         column = frame.columns[column_index]
-        problems.append(f"{path}: row {row}: column '{column}': expected a number, got {frame.iloc[row - horizon.start_hour - 2, column_index]!r}")
+        problems.append(
+            f"{path}: row {row}: column '{column}': expected a number, got {frame.iloc[row - horizon.start_hour - 2, column_index]!r}"
+        )
     if problems:
         raise CaseError(problems)
     return numeric.astype(float), peak

@@ -53,8 +53,15 @@ class Inputs:
         rows = {
             name: getattr(self, name).iloc[positions]
             for name in (
-                "supply_degC", "delta_t_K", "loss_drive_K", "electricity_EUR_per_MWh", "demand_MW",
-                "source_heat_MW", "cop", "direct_ok", "plant_cost_EUR_per_MWh",
+                "supply_degC",
+                "delta_t_K",
+                "loss_drive_K",
+                "electricity_EUR_per_MWh",
+                "demand_MW",
+                "source_heat_MW",
+                "cop",
+                "direct_ok",
+                "plant_cost_EUR_per_MWh",
             )
         }
         return replace(self, weight_h=np.asarray(weight_h, dtype=float), period_hours=period_hours, **rows)
@@ -194,8 +201,8 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     fixed = options.loc[network.pipes.index[network.pipes["status"] == "existing"], "loss_MW_per_K"]
     fixed = fixed.droplevel("dn")
     ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
-    fixed_loss = (0.5 * fixed).groupby(ends["from_node"]).sum().add(
-        (0.5 * fixed).groupby(ends["to_node"]).sum(), fill_value=0.0
+    fixed_loss = (
+        (0.5 * fixed).groupby(ends["from_node"]).sum().add((0.5 * fixed).groupby(ends["to_node"]).sum(), fill_value=0.0)
     )
     storage_nodes = case.spec.storage.nodes if case.spec.storage.nodes is not None else list(sources["node"])
     unknown = [n for n in storage_nodes if n not in nodes]

@@ -36,9 +36,9 @@ def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
     spec = inputs.case.spec.storage
     storage_power = inputs.storage_sites / spec.charge_hours
     heat_max = inputs.source_heat_MW.max() if len(inputs.sources) else pd.Series(dtype=float)
-    source_supply = (inputs.sources["hp_max_MW"] + heat_max.reindex(inputs.sources.index)).groupby(
-        inputs.sources["node"]
-    ).sum()
+    source_supply = (
+        (inputs.sources["hp_max_MW"] + heat_max.reindex(inputs.sources.index)).groupby(inputs.sources["node"]).sum()
+    )
     supply = (
         inputs.plants.groupby("node")["capacity_MW"].sum().reindex(nodes, fill_value=0.0)
         + source_supply.reindex(nodes, fill_value=0.0)

@@ -70,19 +70,27 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "weight_h": da(inputs.weight_h, ("time",), "h", "hours of the year each step stands for"),
         "source_heat_MW": da(available, ("source", "time"), "MW", "recoverable campus heat"),
         "hp_heat_MW": da(hp_heat, ("source", "time"), "MW", "heat-pump heat output"),
-        "hp_electricity_MW": da(hp_heat / cop if len(sources) else hp_heat, ("source", "time"), "MW", "heat-pump electricity"),
+        "hp_electricity_MW": da(
+            hp_heat / cop if len(sources) else hp_heat, ("source", "time"), "MW", "heat-pump electricity"
+        ),
         "direct_heat_MW": da(direct, ("source", "time"), "MW", "source heat fed directly"),
         "rejected_heat_MW": da(available - drawn, ("source", "time"), "MW", "campus heat rejected by dry coolers"),
         "cop": da(cop, ("source", "time"), "1", "heat-pump COP"),
         "hp_capacity_MW": da(_scalar_values(model.campus.hp_capacity_MW), ("source",), "MW", "heat-pump capacity"),
         "storage_capacity_MWh": da(_scalar_values(model.storage.capacity_MWh), ("site",), "MWh", "storage capacity"),
-        "storage_level_MWh": da(_values(model.storage.level_MWh, len(sites), steps), ("site", "time"), "MWh", "stored heat"),
-        "storage_charge_MW": da(_values(model.storage.charge_MW, len(sites), steps), ("site", "time"), "MW", "charging"),
+        "storage_level_MWh": da(
+            _values(model.storage.level_MWh, len(sites), steps), ("site", "time"), "MWh", "stored heat"
+        ),
+        "storage_charge_MW": da(
+            _values(model.storage.charge_MW, len(sites), steps), ("site", "time"), "MW", "charging"
+        ),
         "storage_discharge_MW": da(
             _values(model.storage.discharge_MW, len(sites), steps), ("site", "time"), "MW", "discharging"
         ),
         "plant_heat_MW": da(_values(model.plants.heat_MW, len(plants), steps), ("plant", "time"), "MW", "plant heat"),
-        "pipe_flow_MW": da(_values(model.pipes.flow_MW, len(pipes), steps), ("pipe", "time"), "MW", "heat flow from->to"),
+        "pipe_flow_MW": da(
+            _values(model.pipes.flow_MW, len(pipes), steps), ("pipe", "time"), "MW", "heat flow from->to"
+        ),
         "pipe_capacity_MW": da(pipe_capacity, ("pipe", "time"), "MW", "capacity of the DN built"),
         "pipe_loss_MW": da(pipe_loss, ("pipe", "time"), "MW", "heat loss of the pipe built"),
         "pipe_dn": da(built_dn.to_numpy(), ("pipe",), "mm", "DN built (NaN: not built)"),
@@ -189,7 +197,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
 def design_table(ds: xr.Dataset) -> pd.DataFrame:
     """Chosen capacities and pipes, one row per decision."""
     rows = [("heat_pump", s, "capacity_MW", float(v)) for s, v in zip(ds["source"].values, ds["hp_capacity_MW"].values)]
-    rows += [("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)]
+    rows += [
+        ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
+    ]
     candidate = ds["pipe_status"].values == "candidate"
     for pipe, dn in zip(ds["pipe"].values[candidate], ds["pipe_dn"].values[candidate]):
         rows.append(("pipe", pipe, "dn_mm", 0.0 if np.isnan(dn) else float(dn)))

@@ -121,7 +121,9 @@ def run_case(
     phases = _Phases(progress)
     case = load_case(case_path or DEFAULT_CASE)
     network = load_network(case.network_path)
-    phases.done("load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes")
+    phases.done(
+        "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
+    )
 
     inputs, reduction = reduce_network(prepare_inputs(case, network))
     phases.done(

@@ -42,16 +42,26 @@ def _clean(properties: dict) -> dict:
 
 
 def point(properties: dict, x: float, y: float) -> dict:
-    return {"type": "Feature", "properties": _clean(properties), "geometry": {"type": "Point", "coordinates": [round(x, 2), round(y, 2)]}}
+    return {
+        "type": "Feature",
+        "properties": _clean(properties),
+        "geometry": {"type": "Point", "coordinates": [round(x, 2), round(y, 2)]},
+    }
 
 
 def line(properties: dict, coordinates) -> dict:
     coords = [[round(x, 2), round(y, 2)] for x, y in coordinates]
-    return {"type": "Feature", "properties": _clean(properties), "geometry": {"type": "LineString", "coordinates": coords}}
+    return {
+        "type": "Feature",
+        "properties": _clean(properties),
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
 
 
 def write_geojson(path: Path, note: str, features: list[dict]) -> None:
     """One FeatureCollection, one feature per line (small diffs), with a top-level ``dhopt_note``."""
     body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
     note_json = json.dumps(note, ensure_ascii=False)
-    path.write_text(f'{{"type":"FeatureCollection","dhopt_note":{note_json},"features":[\n{body}\n]}}\n', encoding="utf-8")
+    path.write_text(
+        f'{{"type":"FeatureCollection","dhopt_note":{note_json},"features":[\n{body}\n]}}\n', encoding="utf-8"
+    )

@@ -112,11 +112,26 @@ def main() -> None:
     campus = site + 3000.0 * away
     features = [
         point({"id": PLANT_SITE, "kind": "junction"}, *site),
-        point({"id": "wte", "kind": "plant", "technology": "waste_to_energy", "capacity_MW": 5.0, "must_run_MW": 1.5},
-              *(site + 20.0 * side)),
-        point({"id": "peak_boilers", "kind": "plant", "technology": "gas_boiler", "capacity_MW": 70.0}, *(site - 20.0 * side)),
-        point({"id": "campus", "kind": "source", "it_load_MW": 22.5, "cooling": "liquid", "source_temperature_degC": 45.0,
-               "recovered_share": 0.95, "profile": "it_utilisation"}, *campus),
+        point(
+            {"id": "wte", "kind": "plant", "technology": "waste_to_energy", "capacity_MW": 5.0, "must_run_MW": 1.5},
+            *(site + 20.0 * side),
+        ),
+        point(
+            {"id": "peak_boilers", "kind": "plant", "technology": "gas_boiler", "capacity_MW": 70.0},
+            *(site - 20.0 * side),
+        ),
+        point(
+            {
+                "id": "campus",
+                "kind": "source",
+                "it_load_MW": 22.5,
+                "cooling": "liquid",
+                "source_temperature_degC": 45.0,
+                "recovered_share": 0.95,
+                "profile": "it_utilisation",
+            },
+            *campus,
+        ),
     ]
     for node, (x, y) in xy.drop(PLANT_SITE).iterrows():
         props = {"id": node, "kind": "junction"}
@@ -124,15 +139,33 @@ def main() -> None:
             props = {"id": node, "kind": "consumer", "homes": float(homes[node]), "profile": "residential"}
         features.append(point(props, x, y))
     for plant, sign in (("wte", 1.0), ("peak_boilers", -1.0)):
-        props = {"id": f"{plant}_link", "from": plant, "to": PLANT_SITE, "length_m": 20.0, "status": "existing", "dn": 600}
+        props = {
+            "id": f"{plant}_link",
+            "from": plant,
+            "to": PLANT_SITE,
+            "length_m": 20.0,
+            "status": "existing",
+            "dn": 600,
+        }
         features.append(line(props, [site + sign * 20.0 * side, site]))
     for pipe, u, v, length in rows:
         if pipe not in tree:
             continue
         props = {"id": pipe, "from": u, "to": v, "length_m": length, "status": "existing", "dn": dn[pipe]}
         features.append(line(props, [xy.loc[u], xy.loc[v]]))
-    features.append(line({"id": "transmission", "from": "campus", "to": PLANT_SITE, "length_m": 3200.0,
-                          "status": "candidate", "dn_options": [250, 300, 350, 400, 450, 500]}, [campus, site]))
+    features.append(
+        line(
+            {
+                "id": "transmission",
+                "from": "campus",
+                "to": PLANT_SITE,
+                "length_m": 3200.0,
+                "status": "candidate",
+                "dn_options": [250, 300, 350, 400, 450, 500],
+            },
+            [campus, site],
+        )
+    )
     write_geojson(NETWORKS / "ballerup.geojson", NOTE, features)
     print(f"ballerup: {len(tree)} of {len(rows)} district pipes kept (the shortest-path tree)")
     verify()
@@ -152,12 +185,18 @@ def verify() -> None:
     assert abs(total - HOMES) < 1e-6 and set(consumers) <= reachable
     existing = pd.Series([p["dn"] for p in pipes if p["status"] == "existing"])
     length = pd.Series([p["length_m"] for p in pipes if p["status"] == "existing"])
-    at_site = [p["dn"] for p in pipes if PLANT_SITE in (p["from"], p["to"]) and p["status"] == "existing" and p["dn"] != 600]
-    print(f"nodes {len(nodes)} ({pd.Series([p['kind'] for p in nodes.values()]).value_counts().to_dict()}), pipes "
-          f"{len(pipes)}; homes {total:,.2f}; all {len(consumers)} consumers reachable from {PLANT_SITE} over existing pipes")
+    at_site = [
+        p["dn"] for p in pipes if PLANT_SITE in (p["from"], p["to"]) and p["status"] == "existing" and p["dn"] != 600
+    ]
+    print(
+        f"nodes {len(nodes)} ({pd.Series([p['kind'] for p in nodes.values()]).value_counts().to_dict()}), pipes "
+        f"{len(pipes)}; homes {total:,.2f}; all {len(consumers)} consumers reachable from {PLANT_SITE} over existing pipes"
+    )
     histogram = pd.DataFrame({"pipes": existing.value_counts(), "length_m": length.groupby(existing).sum().round(0)})
     print("DN histogram of existing pipes:\n" + histogram.sort_index().to_string())
-    print(f"largest existing district DN at {PLANT_SITE}: DN{max(at_site)} (site pipes: {sorted(at_site)}; plant links DN600)")
+    print(
+        f"largest existing district DN at {PLANT_SITE}: DN{max(at_site)} (site pipes: {sorted(at_site)}; plant links DN600)"
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,10 @@ NOTE = (
 
 def main() -> None:
     folder = shared_dir(__doc__.splitlines()[0]) / "dhnx_heide_network"
-    layers = {name: json.loads((folder / f"{name}.geojson").read_text(encoding="utf-8"))["features"]
-              for name in ("consumers", "forks", "producers", "pipes")}
+    layers = {
+        name: json.loads((folder / f"{name}.geojson").read_text(encoding="utf-8"))["features"]
+        for name in ("consumers", "forks", "producers", "pipes")
+    }
 
     def shifted(xy):
         return xy[0] - OFFSET[0], xy[1] - OFFSET[1]
@@ -35,27 +37,44 @@ def main() -> None:
     total_peak_kW = sum(f["properties"]["P_heat_max"] for f in layers["consumers"])
     features = []
     for f in layers["producers"]:
-        props = {"id": f["properties"]["id_full"], "kind": "plant", "technology": "gas_boiler",
-                 "capacity_MW": plant_capacity_MW(total_peak_kW)}
+        props = {
+            "id": f["properties"]["id_full"],
+            "kind": "plant",
+            "technology": "gas_boiler",
+            "capacity_MW": plant_capacity_MW(total_peak_kW),
+        }
         features.append(point(props, *shifted(f["geometry"]["coordinates"])))
     for f in layers["forks"]:
-        features.append(point({"id": f["properties"]["id_full"], "kind": "junction"}, *shifted(f["geometry"]["coordinates"])))
+        features.append(
+            point({"id": f["properties"]["id_full"], "kind": "junction"}, *shifted(f["geometry"]["coordinates"]))
+        )
     for f in layers["consumers"]:
-        props = {"id": f["properties"]["id_full"], "kind": "consumer",
-                 "peak_kW": float(f["properties"]["P_heat_max"]), "profile": "residential"}
+        props = {
+            "id": f["properties"]["id_full"],
+            "kind": "consumer",
+            "peak_kW": float(f["properties"]["P_heat_max"]),
+            "profile": "residential",
+        }
         features.append(point(props, *shifted(f["geometry"]["coordinates"])))
     for f in layers["pipes"]:
         p = f["properties"]
-        props = {"id": f"pipes-{p['id']}", "from": p["from_node"], "to": p["to_node"],
-                 "length_m": round(p["length"], 2), "status": "candidate"}
+        props = {
+            "id": f"pipes-{p['id']}",
+            "from": p["from_node"],
+            "to": p["to_node"],
+            "length_m": round(p["length"], 2),
+            "status": "candidate",
+        }
         features.append(line(props, [shifted(xy) for xy in f["geometry"]["coordinates"]]))
 
     write_geojson(NETWORKS / "heide.geojson", NOTE, features)
     ids = [f["properties"]["id"] for f in features]
     assert len(ids) == len(set(ids)) == 158 + 164 + 1 + 333
-    print(f"heide: {len(features) - len(layers['pipes'])} nodes, {len(layers['pipes'])} candidate pipes "
-          f"({sum(f['properties']['length'] for f in layers['pipes']):,.0f} m); peak {total_peak_kW / 1000:.3f} MW, "
-          f"plant {plant_capacity_MW(total_peak_kW):.0f} MW")
+    print(
+        f"heide: {len(features) - len(layers['pipes'])} nodes, {len(layers['pipes'])} candidate pipes "
+        f"({sum(f['properties']['length'] for f in layers['pipes']):,.0f} m); peak {total_peak_kW / 1000:.3f} MW, "
+        f"plant {plant_capacity_MW(total_peak_kW):.0f} MW"
+    )
 
 
 if __name__ == "__main__":

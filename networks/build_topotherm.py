@@ -27,9 +27,11 @@ def main() -> None:
     edges[["id", "from", "to", "length_m"]].assign(status="candidate").to_csv(
         NETWORKS / "topotherm_district.edges.csv", index=False
     )
-    print(f"topotherm_district: {len(out)} nodes {kind.value_counts().to_dict()}, {len(edges)} candidate edges "
-          f"({edges['length_m'].sum():,.0f} m); peak {out['peak_kW'].sum() / 1000:.2f} MW, "
-          f"plant {out['capacity_MW'].max():.0f} MW")
+    print(
+        f"topotherm_district: {len(out)} nodes {kind.value_counts().to_dict()}, {len(edges)} candidate edges "
+        f"({edges['length_m'].sum():,.0f} m); peak {out['peak_kW'].sum() / 1000:.2f} MW, "
+        f"plant {out['capacity_MW'].max():.0f} MW"
+    )
 
 
 if __name__ == "__main__":

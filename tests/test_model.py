@@ -105,7 +105,9 @@ def test_candidate_pipe_built_only_where_it_pays(tmp_path, length_m, built_dn):
     if built_dn is None:
         assert math.isnan(dn)
         assert result.kpis["hp_heat_MWh"] == pytest.approx(0.0, abs=1e-6)
-        assert result.kpis["plant_heat_MWh"] == pytest.approx(result.kpis["heat_demand_MWh"] + result.kpis["network_losses_MWh"])
+        assert result.kpis["plant_heat_MWh"] == pytest.approx(
+            result.kpis["heat_demand_MWh"] + result.kpis["network_losses_MWh"]
+        )
     else:
         assert dn == built_dn
         assert result.kpis["plant_heat_MWh"] == pytest.approx(0.0, abs=1e-6)
@@ -113,7 +115,9 @@ def test_candidate_pipe_built_only_where_it_pays(tmp_path, length_m, built_dn):
 
 def test_unmet_demand_reported_where_supply_falls_short(tmp_path):
     gas = {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 5.0}
-    network = write_network(tmp_path, [("G", 0, 0, gas), ("C", 10, 0, consumer(8.0))], [("P", "G", "C", existing(200, 10.0))])
+    network = write_network(
+        tmp_path, [("G", 0, 0, gas), ("C", 10, 0, consumer(8.0))], [("P", "G", "C", existing(200, 10.0))]
+    )
     result = run_case(write_case(tmp_path, network, write_series(tmp_path, 3), 3))
     short = 3.0 + pair_loss_MW(200, 10.0, 104.0)
     zone = result.dataset["node_zone"].sel(node="C").item()
@@ -124,13 +128,19 @@ def test_unmet_demand_reported_where_supply_falls_short(tmp_path):
 
 def test_heat_pump_units_respect_minimum_part_load(tmp_path):
     gas = {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 20.0}
-    nodes = [("S", 0, 0, campus(40.0)), ("C", 10, 0, {"kind": "consumer", "annual_heat_MWh": 8760.0}), ("G", 10, 10, gas)]
+    nodes = [
+        ("S", 0, 0, campus(40.0)),
+        ("C", 10, 0, {"kind": "consumer", "annual_heat_MWh": 8760.0}),
+        ("G", 10, 10, gas),
+    ]
     pipes = [("P", "S", "C", existing(300, 10.0)), ("L", "G", "C", existing(300, 10.0))]
     # Demand 10 MW then 0.5 MW: a 4 MW unit cannot run below 1 MW.
     series = write_series(tmp_path, 2, residential=[10.0 / 8760, 0.5 / 8760])
     heat_pump = {"unit_size_MW": 4.0, "min_part_load": 0.25}
     no_storage = {"max_MWh": 0.0}
-    case = write_case(tmp_path, write_network(tmp_path, nodes, pipes), series, 2, heat_pump=heat_pump, storage=no_storage)
+    case = write_case(
+        tmp_path, write_network(tmp_path, nodes, pipes), series, 2, heat_pump=heat_pump, storage=no_storage
+    )
     _, model, _ = solved(case)
     assert pyo.value(model.campus.units["S"]) == pytest.approx(3)
     assert pyo.value(model.campus.hp_heat_MW["S", 1]) == pytest.approx(0.0, abs=1e-6)

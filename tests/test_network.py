@@ -411,13 +411,15 @@ def test_network_feature_without_geometry_or_role_raises(tmp_path):
 
 
 def test_network_coordinates_in_degrees_raise(tmp_path):
-    data = collection()
+    data = collection()  # moved to longitude/latitude near Copenhagen (12.5 E, 55.7 N): spans < 0.1 degree
+
+    def lon_lat(xy):
+        return [12.5 + xy[0] / 1e5, 55.7 + xy[1] / 1e5]
+
     for feature in data["features"]:
         coords = feature["geometry"]["coordinates"]
         feature["geometry"]["coordinates"] = (
-            [c / 100 for c in coords]
-            if feature["geometry"]["type"] == "Point"
-            else [[c / 100 for c in xy] for xy in coords]
+            lon_lat(coords) if feature["geometry"]["type"] == "Point" else [lon_lat(xy) for xy in coords]
         )
     with pytest.raises(NetworkError, match=r"node coordinates: expected a projected CRS in metres"):
         load_network(write(tmp_path, data))

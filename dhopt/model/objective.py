@@ -39,7 +39,8 @@ def add_objective(m: pyo.ConcreteModel, inputs: Inputs) -> None:
             float(weight[t])
             * (
                 sum(
-                    (float(price[t] / cop[t, source_column[s]]) + hp.variable_om_EUR_per_MWh) * m.campus.hp_heat_MW[s, t]
+                    (float(price[t] / cop[t, source_column[s]]) + hp.variable_om_EUR_per_MWh)
+                    * m.campus.hp_heat_MW[s, t]
                     for s in m.campus.S
                 )
                 + sum(float(plant_cost[t, plant_column[p]]) * m.plants.heat_MW[p, t] for p in m.plants.P)
