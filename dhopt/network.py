@@ -54,6 +54,14 @@ _NODE_NUMBERS = {
     "annual_heat_MWh": ("consumer", False, "non-negative", "a non-negative number of MWh"),
     "peak_kW": ("consumer", False, "non-negative", "a non-negative number of kW"),
 }
+# plausibility limits: a value beyond any heat network is a unit mistake (kW for MW, W for kW)
+_PLAUSIBLE = {
+    "it_load_MW": (5_000, "MW", "kW"),
+    "capacity_MW": (5_000, "MW", "kW"),
+    "must_run_MW": (5_000, "MW", "kW"),
+    "annual_heat_MWh": (1e7, "MWh", "kWh"),
+    "peak_kW": (1e6, "kW", "W"),
+}
 _RULES = {
     "finite": np.isfinite,
     "positive": lambda v: np.isfinite(v) & (v > 0),
@@ -424,6 +432,10 @@ def _node_frame(table: _Table, problems: _Problems) -> pd.DataFrame:
         columns[axis] = check.number(axis, everyone, "finite", "a number of metres", needed_by)
     for name, (owner, required, rule, expected) in _NODE_NUMBERS.items():
         columns[name] = check.number(name, of[owner], rule, expected, f"a {owner}" if required else "")
+    for name, (limit, unit, mistaken) in _PLAUSIBLE.items():
+        too_large = columns[name] > limit
+        check.flag(too_large, name, f"at most {limit:,.0f} {unit} (a larger value looks like {mistaken})", table.column(name))
+        columns[name] = np.where(too_large, np.nan, columns[name])
     cooling = check.choice("cooling", tuple(COOLING_TEMPERATURE_DEGC), of["source"], "a source")
     technology = check.choice("technology", TECHNOLOGIES, of["plant"], "a plant")
     source_profile = check.choice("profile", None, of["source"])

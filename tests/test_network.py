@@ -605,3 +605,10 @@ def test_network_of_two_thousand_nodes_loads_fast(tmp_path):
     path = write(tmp_path, {"type": "FeatureCollection", "features": features})
     net = load_network(path)
     assert len(net.nodes) == side * side and np.allclose(net.pipes["length_m"], 50.0)
+
+
+def test_network_kW_given_for_MW_is_flagged(tmp_path):
+    data = collection()
+    data["features"][0]["properties"]["it_load_MW"] = 22_500  # the campus's 22.5 MW written in kW
+    with pytest.raises(NetworkError, match=r"feature 0 \(id 'S1'\): field 'it_load_MW': expected at most 5,000 MW \(a larger value looks like kW\), got 22500"):
+        load_network(write(tmp_path, data))
