@@ -1,23 +1,24 @@
-"""Hand a built model to HiGHS in memory (Pyomo's persistent `highs` interface) and report status.
+"""Solve a built model with HiGHS in memory (`dhopt.handoff`) and report status, gap and time.
 
-HiGHS threads are pinned (default 1) and the random seed fixed, so the same inputs give the
-same answer.
+HiGHS threads are pinned (default 1) and its random seed fixed, so the same inputs give the same
+answer.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import sys
 import time
-from contextlib import redirect_stdout
 from dataclasses import dataclass
 
+import highspy
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from dhopt.errors import SolverError
+from dhopt.handoff import load_solution, to_highs
+
+Status = highspy.HighsModelStatus
+INFEASIBLE = (Status.kInfeasible, Status.kUnboundedOrInfeasible)
+LIMITS = (Status.kTimeLimit, Status.kIterationLimit, Status.kSolutionLimit, Status.kInterrupt)
 
 
 @dataclass(frozen=True)
@@ -37,50 +38,43 @@ class SolveReport:
     solve_s: float
 
 
-def _gap(objective: float, bound: float) -> float:
-    if not (math.isfinite(objective) and math.isfinite(bound)):
-        return math.inf
-    return abs(objective - bound) / max(abs(objective), 1e-9)
+def _configured(options: SolveOptions) -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", options.verbose)
+    highs.setOptionValue("threads", options.threads)
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    if options.time_limit_s is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    return highs
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> SolveReport:
     """Solve in place; raise `SolverError` when there is no usable solution."""
-    solver = Highs()
-    config = {
-        "tee": options.verbose,
-        "load_solutions": False,
-        "raise_exception_on_nonoptimal_result": False,
-        "threads": options.threads,
-        "rel_gap": options.mip_gap,
-        "solver_options": {"random_seed": 0, "log_to_console": options.verbose, "output_flag": options.verbose},
-    }
-    if options.time_limit_s is not None:
-        config["time_limit"] = options.time_limit_s
     start = time.perf_counter()
-    stream = sys.stdout if options.verbose else io.StringIO()
-    with redirect_stdout(stream):
-        results = solver.solve(model, **config)
-    elapsed = time.perf_counter() - start
-    condition = results.termination_condition
-    if condition in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible):
+    highs = _configured(options)
+    columns = to_highs(model, highs)
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status in INFEASIBLE:
         raise SolverError("the model is infeasible: " + _infeasible_hint(model))
-    if condition == TerminationCondition.infeasibleOrUnbounded:
-        raise SolverError("the model is infeasible or unbounded: " + _infeasible_hint(model))
-    if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
-        if condition == TerminationCondition.maxTimeLimit:
+    if not has_solution:
+        if status in LIMITS:
             raise SolverError(f"no feasible solution found within the time limit of {options.time_limit_s} s")
-        raise SolverError(f"HiGHS stopped without a solution ({condition.name})")
-    results.solution_loader.load_vars()
-    objective = float(results.incumbent_objective)
-    bound = results.objective_bound
-    bound = float(bound) if bound is not None else objective
-    optimal = condition == TerminationCondition.convergenceCriteriaSatisfied
+        raise SolverError(f"HiGHS stopped without a solution ({highs.modelStatusToString(status)})")
+    load_solution(highs, columns)
+    objective = float(pyo.value(model.cost))
+    is_mip = info.mip_node_count >= 0
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    gap = float(info.mip_gap) if is_mip else 0.0
     return SolveReport(
-        status="optimal" if optimal else "time_limit",
+        status="optimal" if status == Status.kOptimal else "time_limit",
         objective_EUR=objective,
         bound_EUR=bound,
-        gap=0.0 if optimal and bound == objective else _gap(objective, bound),
-        solve_s=elapsed,
+        gap=gap if math.isfinite(gap) else math.inf,
+        solve_s=time.perf_counter() - start,
     )
 
 
