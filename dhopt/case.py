@@ -149,6 +149,7 @@ class Case:
     spec: CaseSpec
     path: Path
     network_path: Path
+    timeseries_path: Path
     timeseries: pd.DataFrame  # index: hour of year; one column per series (the horizon's rows)
     series_peak: pd.Series  # largest value of each column over the whole file (for peak-based demand)
 
@@ -249,5 +250,6 @@ def case_from_dict(path: Path, data: dict) -> Case:
     network_path = (base / spec.network).resolve()
     if not network_path.exists():
         raise CaseError(f"{path}: key 'network': file not found: {network_path}")
-    series, peak = read_timeseries((base / spec.timeseries).resolve(), spec.horizon)
-    return Case(spec=spec, path=path, network_path=network_path, timeseries=series, series_peak=peak)
+    timeseries_path = (base / spec.timeseries).resolve()
+    series, peak = read_timeseries(timeseries_path, spec.horizon)
+    return Case(spec, path, network_path, timeseries_path, series, peak)

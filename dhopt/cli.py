@@ -7,7 +7,9 @@ within the time limit), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from dhopt.errors import CaseError, DhoptError, SolverError
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> None:
+    from dhopt.diagnose import unmet_summary
     from dhopt.run import run_case
     from dhopt.solve import SolveOptions
 
@@ -80,6 +83,8 @@ def _run(args) -> None:
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
     print(format_kpis(result.kpis))
+    for line in unmet_summary(result.dataset):
+        print(line)
     built = result.design[result.design["value"] > 0]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
     if args.report:
@@ -122,8 +127,14 @@ def _validate(args) -> None:
     )
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a terminated run stops like Ctrl-C: written files stay whole
     try:
         {"run": _run, "validate": _validate, "report": _report, "batch": _batch}[args.command](args)
     except DhoptError as error:

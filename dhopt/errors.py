@@ -25,3 +25,7 @@ class CaseError(DhoptError, ValueError):
 
 class SolverError(DhoptError, RuntimeError):
     """The solver failed, hit its limit without a solution, or the model is infeasible."""
+
+
+class InfeasibleError(SolverError):
+    """No dispatch satisfies the model's hard constraints; the message names the conflict."""

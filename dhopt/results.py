@@ -17,7 +17,7 @@ import xarray as xr
 
 from dhopt.inputs import Inputs
 
-CO2_NOTE = "direct plant emissions + grid electricity x grid factor"
+RESULT_FILES = ("results.nc", "design.csv", "kpis.json")
 
 
 def _values(var, rows: int, steps: int) -> np.ndarray:
@@ -221,10 +221,11 @@ def _write_atomically(path: Path, write) -> None:
 def write_results(out_dir: Path, ds: xr.Dataset, figures: dict[str, float], design: pd.DataFrame) -> list[Path]:
     """Write results.nc, design.csv and kpis.json into `out_dir`; each file appears complete or not at all."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    netcdf, csv, kpi_json = (out_dir / name for name in RESULT_FILES)
     targets = {
-        out_dir / "results.nc": lambda p: ds.to_netcdf(p, engine="h5netcdf"),
-        out_dir / "design.csv": lambda p: design.to_csv(p, index=False),
-        out_dir / "kpis.json": lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
+        netcdf: lambda p: ds.to_netcdf(p, engine="h5netcdf"),
+        csv: lambda p: design.to_csv(p, index=False),
+        kpi_json: lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
     }
     for path, write in targets.items():
         _write_atomically(path, write)

@@ -16,11 +16,13 @@ import xarray as xr
 
 from dhopt.aggregate import can_aggregate, typical_days
 from dhopt.case import Horizon, load_case
+from dhopt.diagnose import explain_infeasible
+from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import build_model, design_of, fix_design
 from dhopt.network import load_network
 from dhopt.reduce import Reduction, reduce_network
-from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
+from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.solve import SolveOptions, SolveReport, solve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,14 @@ def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:
     return wanted and can_aggregate(inputs, horizon.typical_days)
 
 
+def _solved(model: pyo.ConcreteModel, inputs: Inputs, options: SolveOptions) -> SolveReport:
+    """Solve; an infeasible model is explained from its inputs."""
+    try:
+        return solve(model, options)
+    except InfeasibleError as error:
+        raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
+
+
 def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases):
     """Monolithic, or design on typical days then dispatch every hour with the design fixed.
 
@@ -83,8 +93,9 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     design = None
     design_cost = None
     if uses_two_stage(horizon, inputs):
-        design_model = build_model(typical_days(inputs, horizon.typical_days))
-        design_report = solve(design_model, options)
+        design_inputs = typical_days(inputs, horizon.typical_days)
+        design_model = build_model(design_inputs)
+        design_report = _solved(design_model, design_inputs, options)
         design, design_cost = design_of(design_model), design_report.objective_EUR
         phases.done(
             "design",
@@ -95,7 +106,7 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     if design is not None:
         fix_design(model, design)
     phases.done("build", f"{model.nvariables()} variables, {model.nconstraints()} constraints")
-    report = solve(model, options)
+    report = _solved(model, inputs, options)
     detail = f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}"
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
@@ -107,8 +118,18 @@ def _reference(inputs: Inputs, options: SolveOptions) -> dict[str, float]:
     """KPIs of the same network and demand without the campus (existing plants only)."""
     reference_inputs = without_campus(inputs)
     model = build_model(reference_inputs)
-    solve(model, options)
+    _solved(model, reference_inputs, options)
     return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
+
+
+def _refuse_overwriting_inputs(case, out_dir: Path) -> None:
+    """A run never writes over its own case, network or time-series file."""
+    inputs = {case.path.resolve(), case.network_path.resolve(), case.timeseries_path.resolve()}
+    clashes = sorted(str(out_dir.resolve() / name) for name in RESULT_FILES if (out_dir.resolve() / name) in inputs)
+    if clashes:
+        raise CaseError(
+            f"--out {out_dir}: would overwrite the input file(s) {', '.join(clashes)}; choose another directory"
+        )
 
 
 def run_case(
@@ -120,6 +141,8 @@ def run_case(
     """Solve one case (default: the embedded Ballerup case) and optionally write its results."""
     phases = _Phases(progress)
     case = load_case(case_path or DEFAULT_CASE)
+    if out_dir is not None:
+        _refuse_overwriting_inputs(case, Path(out_dir))
     network = load_network(case.network_path)
     phases.done(
         "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
@@ -136,7 +159,12 @@ def run_case(
     dataset = to_dataset(model, inputs)
     figures = kpis(dataset, inputs, model)
     dataset = dataset.merge(network_layer(network, inputs, dataset))
-    reference = _reference(inputs, options)
+    try:
+        reference = _reference(inputs, options)
+        note = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
+    except SolverError as error:  # the case itself solved; only the comparison is missing
+        reference = {"co2_t": float("nan"), "annual_cost_EUR": float("nan")}
+        note = f"same network without the campus has no solution: {error.problems[-1]}"
     figures.update(
         reference_co2_t=reference["co2_t"],
         co2_saved_t=reference["co2_t"] - figures["co2_t"],
@@ -147,7 +175,7 @@ def run_case(
     )
     if design_cost is not None:
         figures["design_stage_cost_EUR"] = design_cost
-    phases.done("reference", f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr")
+    phases.done("reference", note)
 
     design = design_table(dataset)
     result = RunResult(dataset, figures, design, report, reduction, phases.timings)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import highspy
 import pyomo.environ as pyo
 
-from dhopt.errors import SolverError
+from dhopt.errors import InfeasibleError, SolverError
 from dhopt.handoff import load_solution, to_highs
 
 Status = highspy.HighsModelStatus
@@ -59,7 +59,7 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> S
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status in INFEASIBLE:
-        raise SolverError("the model is infeasible: " + _infeasible_hint(model))
+        raise InfeasibleError("the model is infeasible (HiGHS: " + highs.modelStatusToString(status) + ")")
     if not has_solution:
         if status in LIMITS:
             raise SolverError(f"no feasible solution found within the time limit of {options.time_limit_s} s")
@@ -76,15 +76,3 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> S
         gap=gap if math.isfinite(gap) else math.inf,
         solve_s=time.perf_counter() - start,
     )
-
-
-def _infeasible_hint(model: pyo.ConcreteModel) -> str:
-    """Name the structural conflict the model can have: must-run heat with nowhere to go."""
-    plants = model.plants
-    must_run = sum(plants.heat_MW[p, 0].lb for p in plants.P)
-    if must_run > 0:
-        return (
-            f"plants must run at {must_run:.1f} MW in total (must_run_MW) - check that demand plus "
-            "losses plus storage can absorb it in every hour (constraint family heat_balance)"
-        )
-    return "check pipe capacities and plant limits (constraint family heat_balance)"

@@ -1,0 +1,66 @@
+"""Explain problems in words a planner can act on: why a model is infeasible, where and when demand
+is not met.
+
+Unmet demand is a priced slack, so the model is infeasible only for structural reasons; the one
+the model can have is heat that must be produced with nowhere to go (plants' must-run output above
+what demand, network losses and storage charging can absorb).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from dhopt.inputs import Inputs
+
+
+def explain_infeasible(inputs: Inputs) -> list[str]:
+    """Lines naming the constraint family that conflicts, with the hours and sizes involved."""
+    must_run = float(inputs.plants["must_run_MW"].sum())
+    demand = inputs.demand_MW.to_numpy().sum(axis=1)
+    losses = float(inputs.fixed_loss_MW_per_K.sum()) * inputs.loss_drive_K.to_numpy()
+    storage_MW = float(inputs.storage_sites.sum()) / inputs.case.spec.storage.charge_hours
+    surplus = must_run - (demand + losses + storage_MW)
+    hours = inputs.demand_MW.index.to_numpy()
+    if must_run > 0 and (surplus > 1e-9).any():
+        worst = int(np.argmax(surplus))
+        plants = ", ".join(inputs.plants.index[inputs.plants["must_run_MW"] > 0])
+        return [
+            f"must-run heat has nowhere to go in {int((surplus > 1e-9).sum())} hours (first: hour "
+            f"{hours[np.argmax(surplus > 1e-9)]}; worst: hour {hours[worst]}, where plants {plants} must deliver "
+            f"{must_run:.2f} MW but demand {demand[worst]:.2f} MW + losses {losses[worst]:.2f} MW + storage "
+            f"charging {storage_MW:.2f} MW absorb only {must_run - surplus[worst]:.2f} MW); constraint families "
+            "plants.heat_MW (lower bound must_run_MW) and heat_balance - lower must_run_MW or add demand"
+        ]
+    return [
+        "no structural conflict found in the inputs (must-run heat always fits); the conflict lies in "
+        "constraint family heat_balance together with pipe and plant limits - run with --verbose for HiGHS's log"
+    ]
+
+
+def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:
+    """One line per demand zone with unmet demand: where (consumers), when (hours), how much."""
+    lines = []
+    unmet = ds["unmet_MW"]
+    weight = ds["weight_h"]
+    for zone in ds["zone"].values:
+        series = unmet.sel(zone=zone).to_numpy()
+        short = series > 1e-6
+        if not short.any():
+            continue
+        members = [
+            str(n)
+            for n, z, k in zip(ds["node"].values, ds["node_zone"].values, ds["node_kind"].values)
+            if z == zone and k == "consumer"
+        ]
+        shown = ", ".join(members[:max_consumers]) + (
+            f" and {len(members) - max_consumers} more" if len(members) > max_consumers else ""
+        )
+        time = ds["time"].values
+        peak = int(np.argmax(series))
+        lines.append(
+            f"unmet demand in zone '{zone}' ({len(members)} consumers: {shown}): "
+            f"{float((unmet.sel(zone=zone) * weight).sum()):,.1f} MWh/yr in {int(short.sum())} of {len(series)} "
+            f"time steps, from hour {time[np.argmax(short)]}; largest {series[peak]:.2f} MW at hour {time[peak]}"
+        )
+    return lines

@@ -1,0 +1,103 @@
+"""Infeasibility explained, unmet demand located, time limits, determinism, inputs never overwritten,
+and a well-scaled model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from builders import REPO, write_case, write_network, write_series
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from dhopt.case import load_case
+from dhopt.cli import main
+from dhopt.diagnose import unmet_summary
+from dhopt.errors import CaseError, InfeasibleError, SolverError
+from dhopt.inputs import prepare_inputs
+from dhopt.model import build_model
+from dhopt.network import load_network
+from dhopt.reduce import reduce_network
+from dhopt.run import run_case
+from dhopt.solve import SolveOptions
+
+
+def plant_and_consumer(tmp_path, plant: dict, consumer_MW: float, hours: int = 4, **sections):
+    nodes = [
+        ("G", 0, 0, {"kind": "plant", **plant}),
+        ("C", 10, 0, {"kind": "consumer", "annual_heat_MWh": consumer_MW * 8760}),
+    ]
+    network = write_network(tmp_path, nodes, [("P", "G", "C", {"status": "existing", "dn": 300, "length_m": 10.0})])
+    return write_case(tmp_path, network, write_series(tmp_path, hours), hours, **sections)
+
+
+def test_must_run_with_nowhere_to_go_is_explained(tmp_path):
+    wte = {"technology": "waste_to_energy", "capacity_MW": 10.0, "must_run_MW": 6.0}
+    case = plant_and_consumer(tmp_path, wte, consumer_MW=2.0)
+    with pytest.raises(InfeasibleError) as caught:
+        run_case(case)
+    text = str(caught.value)
+    assert "must-run heat has nowhere to go in 4 hours (first: hour 0" in text
+    assert "plants G must deliver 6.00 MW but demand 2.00 MW" in text
+    assert "plants.heat_MW (lower bound must_run_MW) and heat_balance" in text
+
+
+def test_cli_infeasible_exits_3_with_reason(tmp_path, capsys):
+    wte = {"technology": "waste_to_energy", "capacity_MW": 10.0, "must_run_MW": 6.0}
+    assert main(["run", str(plant_and_consumer(tmp_path, wte, consumer_MW=2.0))]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("dhopt: error: the model is infeasible") and "nowhere to go" in err
+
+
+def test_unmet_demand_is_located_in_space_and_time(tmp_path):
+    gas = {"technology": "gas_boiler", "capacity_MW": 1.0}
+    result = run_case(plant_and_consumer(tmp_path, gas, consumer_MW=3.0))
+    [line] = unmet_summary(result.dataset)
+    assert "1 consumers: C" in line and "in 4 of 4 time steps, from hour 0" in line
+    assert result.kpis["unmet_demand_MWh"] == pytest.approx(2.0 * 8760, rel=1e-3)  # plus a few kW of losses
+
+
+def test_same_inputs_give_identical_results(tmp_path):
+    case = REPO / "cases" / "ballerup.toml"
+    short = tmp_path / "short.toml"
+    short.write_text(
+        case.read_text()
+        .replace("hours = 8760", "hours = 48")
+        .replace('"../', f'"{REPO}/')
+        .replace('"data/', f'"{REPO}/cases/data/')
+    )
+    first, second = run_case(short), run_case(short)
+    assert json.dumps(first.kpis, sort_keys=True) == json.dumps(second.kpis, sort_keys=True)
+    assert first.design.equals(second.design)
+
+
+def test_time_limit_without_a_solution_is_a_clear_error(tmp_path):
+    # The real 1,939-node district with every pipe a candidate: no solution in a millisecond.
+    case = write_case(
+        tmp_path, REPO / "networks" / "topotherm_district.nodes.csv", REPO / "cases" / "data" / "dk_2019_hourly.csv", 2
+    )
+    with pytest.raises(SolverError, match="no feasible solution found within the time limit of 0.001 s"):
+        run_case(case, options=SolveOptions(time_limit_s=0.001))
+
+
+def test_run_refuses_to_overwrite_its_inputs(tmp_path):
+    gas = {"technology": "gas_boiler", "capacity_MW": 5.0}
+    case = plant_and_consumer(tmp_path, gas, consumer_MW=1.0)
+    clash = tmp_path / "design.csv"
+    series = write_series(tmp_path, 4)
+    series.rename(clash)
+    text = case.read_text().replace(str(series), str(clash))
+    case.write_text(text)
+    with pytest.raises(CaseError, match="would overwrite the input file"):
+        run_case(case, tmp_path)
+    assert clash.read_text().startswith("hour,")
+
+
+def test_default_model_is_well_scaled(tmp_path):
+    case = load_case(REPO / "cases" / "ballerup.toml")
+    inputs, _ = reduce_network(prepare_inputs(case, load_network(case.network_path)))
+    form = LinearStandardFormCompiler().write(build_model(inputs.at_steps(np.arange(48), inputs.weight_h[:48], 48)))
+    matrix = np.abs(form.A.data)
+    assert matrix.max() / matrix.min() < 1e5  # MW and MWh scaling: no W, no arbitrary big-M
+    costs = np.abs(form.c.data)
+    assert costs.max() / costs.min() < 1e8
