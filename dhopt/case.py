@@ -58,6 +58,11 @@ class Temperatures(_Section):
 
 class Demand(_Section):
     home_annual_heat_MWh: float = Field(18.1, gt=0, description="Danish standard house, 130 m2 (DEA) [MWh/yr]")
+    connect_all: bool = Field(
+        True,
+        description="every consumer is to be served: a candidate pipe that is the only way to demand is built "
+        "with the DN it needs; false: a consumer is connected only where it pays (set the penalty to the heat price)",
+    )
     unmet_penalty_EUR_per_MWh: float = Field(
         10_000.0, gt=0, description="cost of heat not delivered; high, so unmet demand is a last resort [EUR/MWh]"
     )

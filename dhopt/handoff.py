@@ -41,7 +41,16 @@ def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> list:
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     highs.passModel(lp)
+    _pass_start(highs, columns, integer)
     return columns
+
+
+def _pass_start(highs: highspy.Highs, columns: list, integer: np.ndarray) -> None:
+    """Integer variables that carry a value are a (partial) MIP start; HiGHS completes the rest."""
+    index = [i for i in np.flatnonzero(integer) if columns[i].value is not None]
+    if index:
+        values = np.array([columns[i].value for i in index], dtype=float)
+        highs.setSolution(len(index), np.array(index, dtype=np.int32), values)
 
 
 def load_solution(highs: highspy.Highs, columns: list) -> None:

@@ -40,9 +40,12 @@ class Inputs:
     plant_cost_EUR_per_MWh: pd.DataFrame  # time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]
     plant_electricity_per_heat: pd.Series  # plant: MWh electricity per MWh heat (e-boilers) [-]
     pipes: pd.DataFrame  # id: from_node, to_node, length_m, status, dn
-    options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, loss_MW_per_K, annual_cost_EUR
+    options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR
     node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
+    pipe_members: pd.Series  # original pipe id -> pipe of this model ("" when reduction removed it)
     case: Case
+    forced_dn: pd.Series = None  # original candidate pipe -> DN it must be built with (connect_all)
+    forced_cost_EUR: float = 0.0  # annual cost of those pipes [EUR/yr]
     period_hours: int | None = None  # storage is cyclic within each period of this length (typical days)
 
     def with_(self, **changes) -> Inputs:
@@ -166,9 +169,11 @@ def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
     cost = case.spec.pipes
     annuity = physics.annuity_factor(case.spec.economics.discount_rate, cost.lifetime_yr)
     dn = exploded.to_numpy().astype(int)
+    capacity = physics.pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0)
     return pd.DataFrame(
         {
-            "capacity_MW_per_K": physics.pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0),
+            "capacity_MW_per_K": capacity,
+            "limit_MW_per_K": capacity,  # what the model lets flow; reduction tightens it to the flow bound
             "loss_MW_per_K": physics.pair_loss_conductance_W_per_mK(catalogue["outer_diameter_m"].to_numpy())
             * length_m
             * 1e-6,
@@ -230,5 +235,6 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
+        pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),
         case=case,
     )

@@ -1,14 +1,17 @@
-"""Network reduction before the model: merge nodes joined by existing pipes that can never be
-the bottleneck into thermal zones.
+"""Network reduction before the model, each step exact (the optimum does not change):
 
-A pipe's flow is bounded by what can cross it. For a bridge splitting the network into sides
-A and B, flow A->B <= min(supply_A, absorb_B(t)) and B->A <= min(supply_B, absorb_A(t)), with
-supply = largest possible production (plants, heat pumps, direct exchange, storage discharge)
-and absorb(t) = demand + losses + storage charging. For a pipe on a cycle the bound is the whole
-network's min(supply, absorb(t)) (flows can be taken without circulation). An existing pipe whose
-capacity Q_dn (T_s,t - T_r) covers that bound in every hour never binds: its two ends become one
-zone, its loss stays in the zone's fixed loss. Candidate pipes inside one zone can never pay and
-are dropped (reported as not built).
+1. dead ends: a candidate pipe to a junction leaf with nothing on it is never worth building;
+2. chains: candidate pipes in series through empty junctions are one pipe of their total length
+   (the same DN along the chain is optimal: same flow, and a larger DN anywhere only costs more);
+3. DN options: a DN larger than the smallest one covering the pipe's flow bound (`dhopt.bounds`)
+   only costs more and loses more heat, so it is dropped; the model limits a candidate's flow by
+   min(capacity, bound) - the tightest big-M that cuts off no feasible flow;
+4. sole feeds (when every consumer is to be served): a candidate bridge beyond which lies demand
+   but no production is the only way to that demand; it is built with the smallest DN that
+   carries it and from then on treated as existing (its cost is a constant of the objective);
+5. zones: an existing pipe whose capacity covers its flow bound in every hour never binds; its ends
+   merge into one zone and its loss stays in the zone's fixed loss. Candidates inside one zone
+   can never pay and are dropped (reported as not built).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from dhopt.bounds import pipe_bounds
 from dhopt.inputs import Inputs
 
 
@@ -28,110 +32,156 @@ class Reduction:
     nodes_after: int
     pipes_before: int
     pipes_after: int
+    options_before: int  # candidate (pipe, DN) choices = binaries
+    options_after: int
 
 
-def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
-    """Largest production per node [MW] and largest absorption per node and hour [MW] (node x time)."""
-    nodes = inputs.nodes
-    spec = inputs.case.spec.storage
-    storage_power = inputs.storage_sites / spec.charge_hours
-    heat_max = inputs.source_heat_MW.max() if len(inputs.sources) else pd.Series(dtype=float)
-    source_supply = (
-        (inputs.sources["hp_max_MW"] + heat_max.reindex(inputs.sources.index)).groupby(inputs.sources["node"]).sum()
+def _occupied(inputs: Inputs) -> set:
+    """Nodes with demand, production or storage."""
+    demand = inputs.demand_MW.columns[inputs.demand_MW.to_numpy().max(axis=0) > 0]
+    return set(demand) | set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.storage_sites.index)
+
+
+def _degree(pipes: pd.DataFrame) -> pd.Series:
+    return pd.concat([pipes["from_node"], pipes["to_node"]]).value_counts()
+
+
+def _drop_pipes(inputs: Inputs, dropped: pd.Index) -> Inputs:
+    keep_options = ~inputs.options.index.get_level_values("pipe").isin(dropped)
+    return inputs.with_(
+        pipes=inputs.pipes.drop(dropped),
+        options=inputs.options[keep_options],
+        pipe_members=inputs.pipe_members.where(~inputs.pipe_members.isin(dropped), ""),
     )
-    supply = (
-        inputs.plants.groupby("node")["capacity_MW"].sum().reindex(nodes, fill_value=0.0)
-        + source_supply.reindex(nodes, fill_value=0.0)
-        + storage_power.groupby(level=0).sum().reindex(nodes, fill_value=0.0)
-    )
+
+
+def prune_dead_ends(inputs: Inputs) -> Inputs:
+    """Remove candidate pipes leading to empty junction leaves, layer by layer."""
+    occupied = _occupied(inputs)
+    while True:
+        pipes = inputs.pipes
+        degree = _degree(pipes)
+        leaves = set(degree.index[degree == 1]) - occupied
+        candidate = pipes["status"] == "candidate"
+        dead = pipes.index[candidate & (pipes["from_node"].isin(leaves) | pipes["to_node"].isin(leaves))]
+        if dead.empty:
+            return inputs
+        inputs = _drop_pipes(inputs, dead)
+
+
+def merge_chains(inputs: Inputs) -> Inputs:
+    """Replace each chain of candidate pipes through empty degree-2 junctions by one pipe."""
+    pipes = inputs.pipes
+    degree = _degree(pipes)
+    existing_ends = set(pipes.loc[pipes["status"] == "existing", ["from_node", "to_node"]].to_numpy().ravel())
+    inner = set(degree.index[degree == 2]) - _occupied(inputs) - existing_ends
+    candidate = pipes[pipes["status"] == "candidate"]
+    links = nx.Graph()  # pipes as nodes, joined where they meet at an inner junction
+    links.add_nodes_from(candidate.index)
+    for node, group in pd.concat(
+        [candidate["from_node"].rename("node").reset_index(), candidate["to_node"].rename("node").reset_index()]
+    ).groupby("node"):
+        if node in inner and len(group) == 2:
+            links.add_edge(*group["id"])
     options = inputs.options
-    largest_loss = options["loss_MW_per_K"].groupby(level="pipe").max()
-    candidate = inputs.pipes.index[inputs.pipes["status"] == "candidate"]
-    half = 0.5 * largest_loss.reindex(candidate).fillna(0.0)
-    ends = inputs.pipes.loc[candidate]
-    loss_per_K = inputs.fixed_loss_MW_per_K.add(half.groupby(ends["from_node"]).sum(), fill_value=0.0).add(
-        half.groupby(ends["to_node"]).sum(), fill_value=0.0
+    merged_rows, merged_options, renamed = [], [], {}
+    for chain in nx.connected_components(links):
+        if len(chain) == 1:
+            continue
+        chain = sorted(chain)
+        ends = pd.concat([candidate.loc[chain, "from_node"], candidate.loc[chain, "to_node"]]).value_counts()
+        outer = list(ends.index[ends == 1])
+        head = chain[0]
+        renamed.update(dict.fromkeys(chain, head))
+        if len(outer) != 2:  # a closed loop of empty junctions carries nothing
+            continue
+        dns = set.intersection(*(set(options.loc[p].index) for p in chain))
+        if not dns:
+            continue
+        part = options[options.index.get_level_values("pipe").isin(chain)]
+        part = part[part.index.get_level_values("dn").isin(dns)]
+        summed = part.groupby(level="dn").agg(
+            {"capacity_MW_per_K": "first", "limit_MW_per_K": "first", "loss_MW_per_K": "sum", "annual_cost_EUR": "sum"}
+        )
+        merged_options.append(pd.concat({head: summed}, names=["pipe", "dn"]))
+        merged_rows.append(
+            pd.DataFrame(
+                {
+                    "from_node": [outer[0]],
+                    "to_node": [outer[1]],
+                    "length_m": [candidate.loc[chain, "length_m"].sum()],
+                    "status": ["candidate"],
+                    "dn": [np.nan],
+                },
+                index=pd.Index([head], name="id"),
+            )
+        )
+    if not renamed:
+        return inputs
+    gone = pd.Index(list(renamed))
+    reduced = _drop_pipes(inputs, gone)
+    return reduced.with_(
+        pipes=pd.concat([reduced.pipes, *merged_rows]),
+        options=pd.concat([reduced.options, *merged_options]),
+        pipe_members=inputs.pipe_members.map(lambda p: renamed.get(p, p)).where(
+            lambda m: m.isin(set(reduced.pipes.index) | {r.index[0] for r in merged_rows}), ""
+        ),
     )
-    drive = inputs.loss_drive_K.to_numpy()
-    absorb = inputs.demand_MW.reindex(columns=nodes, fill_value=0.0).to_numpy().T.copy()
-    absorb += np.outer(loss_per_K.reindex(nodes, fill_value=0.0).to_numpy(), drive)
-    absorb += storage_power.groupby(level=0).sum().reindex(nodes, fill_value=0.0).to_numpy()[:, None]
-    return supply, absorb
 
 
-def _never_binding(inputs: Inputs) -> pd.Index:
-    """Existing pipes whose capacity covers every flow that could cross them."""
+def prune_options(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
+    """Keep, per candidate pipe, the DNs up to the smallest one that covers its flow bound."""
+    options = inputs.options
+    capacity = options["capacity_MW_per_K"]
+    need = need_per_K.reindex(options.index.get_level_values("pipe")).to_numpy()
+    covers = capacity.to_numpy() >= need - 1e-12
+    frame = pd.DataFrame({"covers": covers, "dn": options.index.get_level_values("dn")}, index=options.index)
+    smallest_cover = frame[frame["covers"]].groupby(level="pipe")["dn"].min()
+    limit = smallest_cover.reindex(options.index.get_level_values("pipe")).to_numpy()
+    keep = np.isnan(limit) | (frame["dn"].to_numpy() <= limit)
+    existing = inputs.pipes["status"].reindex(options.index.get_level_values("pipe")).eq("existing").to_numpy()
+    # A flow never exceeds the bound, so the model may use min(capacity, bound): the tightest big-M.
+    limit = np.minimum(capacity.to_numpy(), np.where(existing, np.inf, need))
+    return inputs.with_(options=options.assign(limit_MW_per_K=limit)[keep | existing])
+
+
+def force_sole_feeds(inputs: Inputs, bounds: pd.DataFrame) -> Inputs:
+    """Build every candidate sole feed with the smallest DN covering its bound; treat it as existing."""
     pipes = inputs.pipes
-    graph = nx.MultiGraph()
-    graph.add_nodes_from(inputs.nodes)
-    graph.add_edges_from(zip(pipes["from_node"], pipes["to_node"], pipes.index))
-    position = {n: i for i, n in enumerate(inputs.nodes)}
-    supply, absorb = _node_bounds(inputs)
-    supply = supply.to_numpy()
-    # Subtree sums over a BFS spanning forest: every bridge is a tree edge, its child side a subtree.
-    sub_supply, sub_absorb = supply.copy(), absorb.copy()
-    parent, root_of = {}, {}
-    for nodes in nx.connected_components(graph):
-        root = next(iter(nodes))
-        tree_edges = list(nx.bfs_edges(graph, root))
-        parent.update({v: u for u, v in tree_edges})
-        for u, v in reversed(tree_edges):
-            sub_supply[position[u]] += sub_supply[position[v]]
-            sub_absorb[position[u]] += sub_absorb[position[v]]
-        root_of.update(dict.fromkeys(nodes, position[root]))
-    ends = pipes[["from_node", "to_node"]]
-    pair_count = ends.apply(lambda row: frozenset(row), axis=1).value_counts()
-    bridges = {frozenset(e) for e in nx.bridges(nx.Graph(graph)) if pair_count.get(frozenset(e), 0) == 1}
-    is_bridge = ends.apply(lambda row: frozenset(row) in bridges, axis=1)
+    sole = pipes.index[(pipes["status"] == "candidate") & bounds["sole_feed"].reindex(pipes.index).to_numpy()]
+    if sole.empty:
+        return inputs
+    options = inputs.options
+    chosen = {}
+    for pipe in sole:
+        choices = options.loc[pipe]
+        covering = choices.index[choices["capacity_MW_per_K"].to_numpy() >= bounds.at[pipe, "need_MW_per_K"] - 1e-12]
+        chosen[pipe] = int(covering.min() if len(covering) else choices.index.max())
+    picked = pd.MultiIndex.from_tuples(chosen.items(), names=["pipe", "dn"])
+    cost = float(options.loc[picked, "annual_cost_EUR"].sum())
+    keep = ~options.index.get_level_values("pipe").isin(sole) | options.index.isin(picked)
+    members = inputs.pipe_members
+    forced = members[members.isin(sole)].map(chosen)
+    previous = inputs.forced_dn if inputs.forced_dn is not None else pd.Series(dtype=float)
+    return inputs.with_(
+        pipes=pipes.assign(
+            status=pipes["status"].where(~pipes.index.isin(sole), "existing"),
+            dn=pipes["dn"].where(~pipes.index.isin(sole), pd.Series(chosen, dtype=float)),
+        ),
+        options=options[keep].assign(annual_cost_EUR=lambda o: o["annual_cost_EUR"].where(~o.index.isin(picked), 0.0)),
+        forced_dn=pd.concat([previous, forced.astype(float)]),
+        forced_cost_EUR=inputs.forced_cost_EUR + cost,
+    )
 
-    def side(u, v):
-        """(supply, absorb) of the side of bridge u-v that holds v."""
-        r = root_of[u]
-        if parent.get(v) == u:
-            return sub_supply[position[v]], sub_absorb[position[v]]
-        return sub_supply[r] - sub_supply[position[u]], sub_absorb[r] - sub_absorb[position[u]]
 
-    def crossing(u, v):  # largest flow over bridge u-v in either direction, per hour
-        supply_v, absorb_v = side(u, v)
-        supply_u, absorb_u = side(v, u)
-        return np.maximum(np.minimum(supply_u, absorb_v), np.minimum(supply_v, absorb_u))
-
-    # Pipes on cycles: bound by what can enter or leave their 2-edge-connected block (own
-    # production or absorption plus what its bridges can carry in or out).
-    blocks = nx.Graph(graph)
-    blocks.remove_edges_from(tuple(b) for b in bridges)
-    block_of = {n: i for i, nodes in enumerate(nx.connected_components(blocks)) for n in nodes}
-    block_ids = np.array([block_of[n] for n in inputs.nodes])
-    n_blocks = block_ids.max() + 1 if len(block_ids) else 0
-    block_in = np.zeros((n_blocks, absorb.shape[1]))
-    np.add.at(block_in, block_ids, supply[:, None])
-    block_out = np.zeros_like(block_in)
-    np.add.at(block_out, block_ids, absorb)
-    for u, v in (tuple(b) for b in bridges):
-        for near, far in ((u, v), (v, u)):
-            supply_far, absorb_far = side(near, far)
-            supply_near, absorb_near = side(far, near)
-            block_in[block_of[near]] += np.minimum(supply_far, absorb_near)
-            block_out[block_of[near]] += np.minimum(absorb_far, supply_near)
-
+def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
+    """Merge the ends of never-binding existing pipes into zones; drop pipes inside a zone."""
+    pipes = inputs.pipes
     existing = pipes[pipes["status"] == "existing"]
-    capacity_per_K = inputs.options.loc[existing.index, "capacity_MW_per_K"].droplevel("dn")
-    delta_t = inputs.delta_t_K.to_numpy()
-    keep = []
-    for pipe, (u, v) in existing[["from_node", "to_node"]].iterrows():
-        if is_bridge[pipe]:
-            bound = crossing(u, v)
-        else:
-            bound = np.minimum(block_in[block_of[u]], block_out[block_of[u]])
-        if np.all(capacity_per_K[pipe] * delta_t >= bound - 1e-9):
-            keep.append(pipe)
-    return pd.Index(keep, name="pipe")
-
-
-def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
-    """Merge nodes joined by never-binding existing pipes; return the zoned inputs and the sizes."""
-    pipes = inputs.pipes
-    contracted = _never_binding(inputs)
+    capacity = inputs.options.loc[existing.index, "capacity_MW_per_K"].droplevel("dn")
+    contracted = existing.index[
+        capacity.reindex(existing.index).to_numpy() >= need_per_K[existing.index].to_numpy() - 1e-12
+    ]
     merged = nx.Graph()
     merged.add_nodes_from(inputs.nodes)
     merged.add_edges_from(zip(pipes.loc[contracted, "from_node"], pipes.loc[contracted, "to_node"]))
@@ -140,23 +190,41 @@ def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
     for members in nx.connected_components(merged):
         zone.update(dict.fromkeys(members, min(members, key=order.__getitem__)))  # first in file order
     node_zone = pd.Series(zone).reindex(inputs.nodes)
-    zones = pd.Index(pd.unique(node_zone.to_numpy()), name="node")
+    used = set(pipes["from_node"]) | set(pipes["to_node"]) | _occupied(inputs)
+    zones = pd.Index(pd.unique(node_zone[node_zone.index.isin(used)].to_numpy()), name="node")
 
     remaining = pipes.drop(contracted)
     remaining = remaining.assign(from_node=remaining["from_node"].map(zone), to_node=remaining["to_node"].map(zone))
-    remaining = remaining[remaining["from_node"] != remaining["to_node"]]
-    options = inputs.options[inputs.options.index.get_level_values("pipe").isin(remaining.index)]
+    inside = remaining.index[remaining["from_node"] == remaining["to_node"]]
+    reduced = _drop_pipes(inputs, contracted.append(inside)).with_(pipes=remaining.drop(inside))
     demand = inputs.demand_MW.T.groupby(node_zone.reindex(inputs.demand_MW.columns).to_numpy()).sum().T
-    reduced = inputs.with_(
+    return reduced.with_(
         nodes=zones,
         demand_MW=demand.reindex(columns=zones, fill_value=0.0).rename_axis(index="time", columns="node"),
-        fixed_loss_MW_per_K=inputs.fixed_loss_MW_per_K.groupby(node_zone.to_numpy()).sum().reindex(zones),
+        fixed_loss_MW_per_K=inputs.fixed_loss_MW_per_K.groupby(node_zone.to_numpy())
+        .sum()
+        .reindex(zones, fill_value=0.0),
         consumers=inputs.consumers.assign(node=inputs.consumers["node"].map(zone)),
         sources=inputs.sources.assign(node=inputs.sources["node"].map(zone)),
         plants=inputs.plants.assign(node=inputs.plants["node"].map(zone)),
         storage_sites=inputs.storage_sites.groupby(inputs.storage_sites.index.map(zone)).sum().rename_axis("node"),
-        pipes=remaining,
-        options=options,
         node_zone=inputs.node_zone.map(zone),
     )
-    return reduced, Reduction(len(inputs.nodes), len(zones), len(pipes), len(remaining))
+
+
+def _candidate_options(inputs: Inputs) -> int:
+    status = inputs.pipes["status"].reindex(inputs.options.index.get_level_values("pipe"))
+    return int(status.eq("candidate").sum())
+
+
+def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
+    """All reduction steps; return the reduced inputs and the sizes before and after."""
+    before = (len(inputs.nodes), len(inputs.pipes), _candidate_options(inputs))
+    reduced = merge_chains(prune_dead_ends(inputs))
+    bounds = pipe_bounds(reduced)
+    reduced = prune_options(reduced, bounds["need_MW_per_K"])
+    if inputs.case.spec.demand.connect_all:
+        reduced = force_sole_feeds(reduced, bounds)
+    reduced = merge_zones(reduced, bounds["need_MW_per_K"])
+    after = (len(reduced.nodes), len(reduced.pipes), _candidate_options(reduced))
+    return reduced, Reduction(before[0], after[0], before[1], after[1], before[2], after[2])

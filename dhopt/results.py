@@ -114,9 +114,11 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
     """The original network for maps: nodes (position, kind, zone) and every pipe (ends, length,
     status, DN built or existing; NaN where a candidate is not built)."""
     nodes, pipes = network.nodes, network.pipes
-    dn = pipes["dn"].copy()
-    built = ds["pipe_dn"].to_series().dropna()
-    dn[built.index] = built
+    built = ds["pipe_dn"].to_series()
+    model_pipe = inputs.pipe_members.reindex(pipes.index)
+    dn = pipes["dn"].where(pipes["status"] == "existing", model_pipe.map(built))
+    if inputs.forced_dn is not None:
+        dn = dn.fillna(inputs.forced_dn.reindex(pipes.index))
     return xr.Dataset(
         {
             "node_x_m": ("node", nodes["x_m"].to_numpy(dtype=float), {"units": "m"}),
@@ -195,13 +197,14 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
 
 
 def design_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Chosen capacities and pipes, one row per decision."""
+    """Chosen capacities and pipes (every candidate pipe: its DN, 0 if not built), one row per decision;
+    `ds` must hold the network layer (`network_layer`)."""
     rows = [("heat_pump", s, "capacity_MW", float(v)) for s, v in zip(ds["source"].values, ds["hp_capacity_MW"].values)]
     rows += [
         ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
     ]
-    candidate = ds["pipe_status"].values == "candidate"
-    for pipe, dn in zip(ds["pipe"].values[candidate], ds["pipe_dn"].values[candidate]):
+    candidate = ds["link_status"].values == "candidate"  # every candidate pipe of the original network
+    for pipe, dn in zip(ds["link"].values[candidate], ds["link_dn"].values[candidate]):
         rows.append(("pipe", pipe, "dn_mm", 0.0 if np.isnan(dn) else float(dn)))
     return pd.DataFrame(rows, columns=["component", "id", "quantity", "value"])
 

@@ -24,6 +24,7 @@ from dhopt.network import load_network
 from dhopt.reduce import Reduction, reduce_network
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.solve import SolveOptions, SolveReport, solve
+from dhopt.start import set_start
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASE = PROJECT_ROOT / "cases" / "ballerup.toml"
@@ -95,6 +96,7 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     if uses_two_stage(horizon, inputs):
         design_inputs = typical_days(inputs, horizon.typical_days)
         design_model = build_model(design_inputs)
+        set_start(design_model, design_inputs)
         design_report = _solved(design_model, design_inputs, options)
         design, design_cost = design_of(design_model), design_report.objective_EUR
         phases.done(
@@ -105,6 +107,8 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     model = build_model(inputs)
     if design is not None:
         fix_design(model, design)
+    else:
+        set_start(model, inputs)
     phases.done("build", f"{model.nvariables()} variables, {model.nconstraints()} constraints")
     report = _solved(model, inputs, options)
     detail = f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}"
@@ -118,6 +122,7 @@ def _reference(inputs: Inputs, options: SolveOptions) -> dict[str, float]:
     """KPIs of the same network and demand without the campus (existing plants only)."""
     reference_inputs = without_campus(inputs)
     model = build_model(reference_inputs)
+    set_start(model, reference_inputs)
     _solved(model, reference_inputs, options)
     return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
 
@@ -151,7 +156,8 @@ def run_case(
     inputs, reduction = reduce_network(prepare_inputs(case, network))
     phases.done(
         "reduce",
-        f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> {reduction.pipes_after} pipes",
+        f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> "
+        f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
     )
 
     model, report, design_cost = optimise(inputs, case.spec.horizon, options, phases)
@@ -160,8 +166,11 @@ def run_case(
     figures = kpis(dataset, inputs, model)
     dataset = dataset.merge(network_layer(network, inputs, dataset))
     try:
-        reference = _reference(inputs, options)
-        note = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
+        if inputs.sources.empty:  # the case is its own reference
+            reference, note = figures, "no campus in this case: it is its own reference"
+        else:
+            reference = _reference(inputs, options)
+            note = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
     except SolverError as error:  # the case itself solved; only the comparison is missing
         reference = {"co2_t": float("nan"), "annual_cost_EUR": float("nan")}
         note = f"same network without the campus has no solution: {error.problems[-1]}"

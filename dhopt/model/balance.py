@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
@@ -45,23 +46,28 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     m.unmet_MW = pyo.Var(
         m.D, m.T, bounds=lambda m, n, t: (0.0, float(demand[t, node_column[n]])), doc="demand not met [MW]"
     )
+    # Per node, once: the load series [MW] and the (coefficient, variable-by-time) terms of its balance.
+    zeros = np.zeros(len(drive))
+    load = {n: (demand[:, node_column[n]] if n in node_column else zeros) + fixed_loss.get(n, 0.0) * drive for n in m.N}
+    flow, campus, plant_heat = m.pipes.flow_MW, m.campus, m.plants.heat_MW
+    terms = {}
+    for n in m.N:
+        node_terms = [(1.0, flow, e) for e in incoming[n]] + [(-1.0, flow, e) for e in outgoing[n]]
+        node_terms += [(1.0, campus.hp_heat_MW, s) for s in sources[n]] + [
+            (1.0, campus.direct_MW, s) for s in sources[n]
+        ]
+        node_terms += [(1.0, plant_heat, p) for p in plants[n]]
+        if n in storage:
+            node_terms += [(1.0, m.storage.discharge_MW, n), (-1.0, m.storage.charge_MW, n)]
+        if n in m.D:
+            node_terms.append((1.0, m.unmet_MW, n))
+        terms[n] = node_terms
 
     @m.Constraint(m.N, m.T)
     def heat_balance(m, n, t):
-        supply = (
-            sum(m.pipes.flow_MW[e, t] for e in incoming[n])
-            - sum(m.pipes.flow_MW[e, t] for e in outgoing[n])
-            + sum(m.campus.hp_heat_MW[s, t] + m.campus.direct_MW[s, t] for s in sources[n])
-            + sum(m.plants.heat_MW[p, t] for p in plants[n])
-        )
-        if n in storage:
-            supply += m.storage.discharge_MW[n, t] - m.storage.charge_MW[n, t]
-        if n in m.D:
-            supply += m.unmet_MW[n, t]
-        load = float(demand[t, node_column[n]]) if n in node_column else 0.0
-        load += fixed_loss.get(n, 0.0) * float(drive[t])
+        supply = sum(sign * var[key, t] for sign, var, key in terms[n])
         losses = sum(half * float(drive[t]) * m.pipes.build[e, dn] for e, dn, half in candidate_loss[n])
-        return supply - losses == load
+        return supply - losses == float(load[n][t])
 
     electric = inputs.plant_electricity_per_heat
     electric = electric[electric > 0].to_dict()

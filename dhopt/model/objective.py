@@ -33,6 +33,7 @@ def add_objective(m: pyo.ConcreteModel, inputs: Inputs) -> None:
         expr=sum(hp_annual * m.campus.hp_capacity_MW[s] for s in m.campus.S)
         + sum(st_annual * m.storage.capacity_MWh[k] for k in m.storage.K)
         + sum(pipe_annual[o] * m.pipes.build[o] for o in m.pipes.O)
+        + inputs.forced_cost_EUR  # candidate pipes that are the only way to demand (connect_all)
     )
     m.operation_EUR = pyo.Expression(
         expr=sum(

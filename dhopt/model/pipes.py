@@ -20,8 +20,8 @@ def add_pipes(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     delta_t = inputs.delta_t_K.to_numpy()
     candidate = pipes.index[pipes["status"] == "candidate"]
     existing = pipes.index[pipes["status"] == "existing"]
-    capacity_per_K = options["capacity_MW_per_K"]
-    fixed_per_K = capacity_per_K.loc[existing].droplevel("dn").to_dict()
+    capacity_per_K = options["limit_MW_per_K"].to_dict()
+    fixed_per_K = options.loc[existing, "limit_MW_per_K"].droplevel("dn").to_dict()
     candidate_options = options.loc[options.index.get_level_values("pipe").isin(candidate)]
     dns = candidate_options.index.to_frame(index=False).groupby("pipe")["dn"].apply(list).to_dict()
 
@@ -42,8 +42,11 @@ def add_pipes(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     def one_dn(b, e):
         return sum(b.build[e, dn] for dn in dns[e]) <= 1
 
+    per_K = {e: [(capacity_per_K[e, dn], b.build[e, dn]) for dn in dns[e]] for e in candidate}
+
     def built_capacity(b, e, t):
-        return sum(float(capacity_per_K[e, dn] * delta_t[t]) * b.build[e, dn] for dn in dns[e])
+        dt = float(delta_t[t])
+        return sum(limit * dt * y for limit, y in per_K[e])
 
     @b.Constraint(b.C, m.T)
     def forward_limit(b, e, t):

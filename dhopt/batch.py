@@ -1,0 +1,378 @@
+"""Run every case of a sweep on dask.distributed; each result written atomically; resumable.
+
+``OUT/`` after `run_sweep`::
+
+    sweep.json              what this directory holds (the sweep's identity); another sweep is refused
+    cases/<hash>/           one complete directory per finished case, or none: results.nc,
+                            design.csv, kpis.json (as ``dhopt run --out``), case.toml, status.json
+    kpis.csv                one row per case: name, hash, status, error, parameters, every KPI
+    combined.nc             the same with a ``scenario`` dimension (hourly series with keep_hourly)
+
+Workers get the case and the bytes of its input files and send back the bytes of its results,
+so a remote cluster (``scheduler=``) needs dhopt installed but no shared file system.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from dhopt.errors import CaseError, DhoptError
+from dhopt.sweep import SweepCase, expand_sweep, input_files, portable_case, sweep_identity, to_toml
+
+STATUS = "status.json"
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a `run_sweep` call did and where the combined results are."""
+
+    total: int  # cases in the sweep
+    ran: int  # cases run by this call
+    skipped: int  # cases whose result was already in OUT (resume)
+    ok: int  # cases with a result, this call or before
+    failed: int  # cases recorded as failed, this call or before
+    wall_s: float  # time of this call [s]
+    out_dir: Path
+    kpis_csv: Path
+    combined_nc: Path
+
+
+def run_case_files(case: dict[str, Any], files: dict[str, bytes], time_limit_s: float | None) -> dict[str, Any]:
+    """Run one case in a private temporary directory (the task a worker runs).
+
+    ``case`` is a `dhopt.sweep.portable_case` (its files under ``inputs/``); ``files`` maps the
+    portable names of `dhopt.sweep.input_files` to their bytes. Returns the
+    status (``ok``/``failed``), the error of a `DhoptError`, the wall time [s] and the bytes of
+    the result files. Other exceptions propagate: they are bugs, recorded by the caller.
+    """
+    from dhopt.run import run_case
+    from dhopt.solve import SolveOptions
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dhopt-case-") as tmp:
+        root = Path(tmp)
+        for name, data in files.items():
+            (root / "inputs" / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "inputs" / name).write_bytes(data)
+        (root / "case.toml").write_text(to_toml(case), encoding="utf-8")
+        outcome: dict[str, Any] = {"status": "ok", "error": "", "error_type": "", "solver_status": "", "files": {}}
+        try:
+            result = run_case(root / "case.toml", root / "out", SolveOptions(time_limit_s, threads=1))
+            outcome["solver_status"] = result.solve.status
+            outcome["files"] = {p.name: p.read_bytes() for p in result.written}
+        except DhoptError as error:
+            outcome.update(status="failed", error=" | ".join(error.problems), error_type=type(error).__name__)
+        outcome["wall_s"] = time.perf_counter() - start
+        return outcome
+
+
+def _crash(error: BaseException) -> dict[str, Any]:
+    text = str(error).strip().splitlines()
+    return {
+        "status": "failed",
+        "error": f"{type(error).__name__}: {text[0] if text else 'no message'}",
+        "error_type": type(error).__name__,
+        "solver_status": "",
+        "files": {},
+        "wall_s": float("nan"),
+    }
+
+
+def _write_atomically(path: Path, write) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
+    """Write a case directory under a temporary name, then rename it into place: complete or absent."""
+    final = cases_dir / case.hash
+    staging = cases_dir / f".tmp-{case.hash}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for name, data in outcome["files"].items():
+            (staging / name).write_bytes(data)
+        (staging / "case.toml").write_text(to_toml(case.case), encoding="utf-8")
+        status = {k: v for k, v in outcome.items() if k != "files"}
+        status.update(name=case.name, hash=case.hash, scenario=case.scenario, overrides=case.overrides)
+        (staging / STATUS).write_text(json.dumps(status, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+        if final.exists():  # a failed case being retried: the old record goes only once the new is whole
+            old = cases_dir / f".old-{case.hash}"
+            os.replace(final, old)
+            os.replace(staging, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _claim(out: Path, sweep_path: Path, cases: list[SweepCase]) -> None:
+    """Record the sweep in OUT/sweep.json, or refuse an OUT that holds anything else."""
+    record = out / "sweep.json"
+    identity = sweep_identity(cases)
+    if record.is_file():
+        held = json.loads(record.read_text(encoding="utf-8"))
+        if held.get("identity") != identity:
+            raise CaseError(
+                f"{out}: holds results of another sweep ({held.get('sweep')}, identity {held.get('identity', '?')[:12]}), "
+                f"not of {sweep_path} (identity {identity[:12]}); use another --out or delete {out}"
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise CaseError(f"{out}: not empty and has no sweep.json; expected an empty or a dhopt batch directory")
+    out.mkdir(parents=True, exist_ok=True)
+    content = {
+        "sweep": str(sweep_path.resolve()),
+        "sweep_file_sha256": hashlib.sha256(sweep_path.read_bytes()).hexdigest(),
+        "identity": identity,
+        "cases": {c.name: c.hash for c in cases},
+    }
+    _write_atomically(record, lambda p: Path(p).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8"))
+
+
+def _finished(cases_dir: Path, case: SweepCase) -> dict[str, Any] | None:
+    path = cases_dir / case.hash / STATUS
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+class _Progress:
+    """One text line: done / failed / remaining and the time left at the rate so far."""
+
+    def __init__(self, total: int, stream: TextIO | None):
+        self.total, self.stream, self.ok, self.failed = total, stream, 0, 0
+        self.start = time.perf_counter()
+        self.live = stream is not None and stream.isatty()
+
+    def update(self, status: str | None = None) -> None:
+        self.ok += status == "ok"
+        self.failed += status == "failed"
+        if self.stream is None:
+            return
+        finished = self.ok + self.failed
+        elapsed = time.perf_counter() - self.start
+        eta = _clock(elapsed / finished * (self.total - finished)) if finished else "?"
+        line = (
+            f"batch: {finished}/{self.total} [{self.ok} done, {self.failed} failed, {self.total - finished} remaining]"
+            f" {_clock(elapsed)} elapsed, ETA {eta}"
+        )
+        print(f"\r{line:<90}" if self.live else line, end="" if self.live else "\n", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.live:
+            print(file=self.stream)
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+
+
+@contextmanager
+def _client(workers: int | None, scheduler: str | None, todo: int) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+    n_workers = max(1, min(workers or os.cpu_count() or 1, todo))
+    with (
+        LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _run_dask(todo, out, time_limit_s, workers, scheduler, progress, stream) -> None:
+    from distributed import as_completed
+
+    with _client(workers, scheduler, len(todo)) as client:
+        if stream is not None:
+            where = scheduler or f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers"
+            print(
+                f"batch: {len(todo)} cases to run on {where} ({client.dashboard_link or 'no dashboard'})", file=stream
+            )
+        paths = {p for case in todo for p in input_files(case.case).values()}
+        shipped = dict(zip(paths, client.scatter([p.read_bytes() for p in paths], hash=True)))
+        futures, run_id = {}, uuid.uuid4().hex[:8]
+        for case in todo:
+            files = {name: shipped[p] for name, p in input_files(case.case).items()}
+            key = f"dhopt-case-{case.hash[:16]}-{run_id}"
+            future = client.submit(run_case_files, portable_case(case.case), files, time_limit_s, key=key)
+            futures[future] = case
+        try:
+            for future in as_completed(futures):
+                try:
+                    outcome = future.result()
+                except Exception as error:  # worker crash (KilledWorker, lost connection) or a bug
+                    outcome = _crash(error)
+                _store(out / "cases", futures[future], outcome)
+                progress.update(outcome["status"])
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+
+
+def _run_loop(todo, out, time_limit_s, progress) -> None:
+    for case in todo:
+        files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
+        try:
+            outcome = run_case_files(portable_case(case.case), files, time_limit_s)
+        except Exception as error:  # a bug in one case should not stop the others
+            outcome = _crash(error)
+        _store(out / "cases", case, outcome)
+        progress.update(outcome["status"])
+
+
+def run_sweep(
+    sweep_path: str | Path,
+    out_dir: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    time_limit_s: float | None = None,
+    keep_hourly: bool = False,
+    retry_failed: bool = False,
+    quiet: bool = False,
+) -> SweepSummary:
+    """Run every case of a sweep not yet in ``out_dir`` and combine all results.
+
+    ``workers``: processes of the local Dask cluster (default: one per core); ``0`` runs the
+    cases one after the other in this process, without Dask. ``scheduler``: address of an
+    existing Dask scheduler instead. ``time_limit_s``: HiGHS time limit per solve [s]. Cases with a
+    result (ok or failed) are skipped, failed ones are run again with ``retry_failed``.
+    ``quiet``: no progress line and no summary on stdout.
+    """
+    start = time.perf_counter()
+    stream = None if quiet else sys.stdout
+    sweep_path = Path(sweep_path)
+    cases = expand_sweep(sweep_path)
+    out = Path(out_dir) if out_dir is not None else sweep_path.with_name(sweep_path.name.split(".")[0] + ".batch")
+    _claim(out, sweep_path, cases)
+    cases_dir = out / "cases"
+    cases_dir.mkdir(exist_ok=True)
+    for stale in [*cases_dir.glob(".tmp-*"), *cases_dir.glob(".old-*")]:  # left by a killed run
+        shutil.rmtree(stale, ignore_errors=True)
+
+    records = {c.hash: _finished(cases_dir, c) for c in cases}
+    todo = [c for c in cases if records[c.hash] is None or (retry_failed and records[c.hash]["status"] != "ok")]
+    progress = _Progress(len(todo), stream)
+    if stream is not None and len(todo) < len(cases):
+        print(f"batch: {len(cases) - len(todo)} of {len(cases)} cases already in {out}, skipped", file=stream)
+    try:
+        if todo and workers == 0 and not scheduler:
+            _run_loop(todo, out, time_limit_s, progress)
+        elif todo:
+            _run_dask(todo, out, time_limit_s, workers, scheduler, progress, stream)
+    finally:
+        progress.close()
+
+    kpis_csv, combined_nc = combine(out, cases, keep_hourly)
+    statuses = [(_finished(cases_dir, c) or {}).get("status") for c in cases]
+    summary = SweepSummary(
+        total=len(cases),
+        ran=len(todo),
+        skipped=len(cases) - len(todo),
+        ok=statuses.count("ok"),
+        failed=statuses.count("failed"),
+        wall_s=time.perf_counter() - start,
+        out_dir=out,
+        kpis_csv=kpis_csv,
+        combined_nc=combined_nc,
+    )
+    if stream is not None:
+        print(
+            f"batch: {summary.ok} ok, {summary.failed} failed of {summary.total} in {summary.wall_s:.0f} s", file=stream
+        )
+        print(f"kpis: {kpis_csv}\ncombined: {combined_nc}", file=stream)
+    return summary
+
+
+def _column(values: list[Any]) -> np.ndarray:
+    """Parameter values as one NetCDF-friendly array: float (None -> NaN) or text."""
+    if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values])
+    return np.array([v if isinstance(v, str) else json.dumps(v) for v in values], dtype=str)
+
+
+def _table(out: Path, cases: list[SweepCase]) -> pd.DataFrame:
+    parameters = list(dict.fromkeys(k for c in cases for k in c.overrides))
+    rows = []
+    for case in cases:
+        status = _finished(out / "cases", case) or {"status": "missing", "error": "not run (interrupted)"}
+        kpi_file = out / "cases" / case.hash / "kpis.json"
+        figures = json.loads(kpi_file.read_text(encoding="utf-8")) if kpi_file.is_file() else {}
+        row = {"scenario": case.name, "hash": case.hash, "status": status["status"], "error": status.get("error", "")}
+        row.update(scenario_set=case.scenario or "", solver_status=status.get("solver_status", ""))
+        row["wall_s"] = status.get("wall_s", float("nan"))
+        for key in parameters:  # the value the case ran with, overridden or from the base
+            *sections, field = key.split(".")
+            table = case.case
+            for section in sections:
+                table = table[section]
+            row[key] = table.get(field)
+        rows.append(row | figures)
+    frame = pd.DataFrame(rows)
+    for key in parameters:
+        frame[key] = _column(frame[key].tolist())
+    return frame
+
+
+def _hourly(out: Path, frame: pd.DataFrame) -> xr.Dataset:
+    """Variables with a time dimension of every solved case, stacked along `scenario` (lazily)."""
+    parts = []
+    for name, digest in frame.loc[frame["status"] == "ok", ["scenario", "hash"]].itertuples(index=False):
+        ds = xr.open_dataset(out / "cases" / digest / "results.nc", engine="h5netcdf", chunks={})
+        hourly = ds[[v for v in ds.data_vars if "time" in ds[v].dims]]
+        hourly.attrs = {}
+        parts.append(hourly.expand_dims(scenario=[name]))
+    if not parts:
+        return xr.Dataset()
+    stacked = xr.concat(parts, dim="scenario", join="outer", data_vars="all", coords="minimal", compat="override")
+    return stacked.reindex(scenario=frame["scenario"].to_numpy())
+
+
+def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tuple[Path, Path]:
+    """Write OUT/kpis.csv and OUT/combined.nc from the case directories (each written atomically)."""
+    frame = _table(out, cases)
+    kpis_csv, combined_nc = out / "kpis.csv", out / "combined.nc"
+    _write_atomically(kpis_csv, lambda p: frame.to_csv(p, index=False))
+    labels = ["hash", "status", "error", "scenario_set", "solver_status"]
+    parameters = [k for k in frame.columns if k in {key for c in cases for key in c.overrides}]
+    figures = [k for k in frame.columns if k not in {"scenario", "wall_s", *labels, *parameters}]
+    combined = xr.Dataset(
+        {k: ("scenario", frame[k].to_numpy(dtype=float)) for k in ["wall_s", *figures]},
+        coords={"scenario": frame["scenario"].to_numpy(dtype=str)}
+        | {k: ("scenario", frame[k].fillna("").to_numpy(dtype=str)) for k in labels}
+        | {k: ("scenario", frame[k].to_numpy()) for k in parameters},
+        attrs={"sweep": json.loads((out / "sweep.json").read_text(encoding="utf-8"))["sweep"]},
+    )
+    if keep_hourly:
+        combined = combined.merge(_hourly(out, frame))
+    _write_atomically(combined_nc, lambda p: combined.to_netcdf(p, engine="h5netcdf"))
+    return kpis_csv, combined_nc
