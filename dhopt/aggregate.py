@@ -2,7 +2,8 @@
 
 The days are real days of the horizon (medoids), each weighted by how many days it stands for,
 plus the day of peak demand as its own period (weight 1), so capacities are sized for the peak.
-Storage is cyclic within each typical day in this stage.
+The order of the days over the year is kept, so storage can carry heat from day to day
+(`dhopt.model.storage`).
 """
 
 from __future__ import annotations
@@ -45,4 +46,5 @@ def typical_days(inputs: Inputs, n_days: int) -> Inputs:
     counts = np.array([result.cluster_counts[c] for c in range(len(days))], dtype=float)
     positions = (days[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)).ravel()
     scale = float(inputs.weight_h.mean())  # a shorter horizon already stands for a whole year
-    return inputs.at_steps(positions, np.repeat(counts, HOURS_PER_DAY) * scale, HOURS_PER_DAY)
+    sequence = np.asarray(result.cluster_assignments, dtype=int)
+    return inputs.at_steps(positions, np.repeat(counts, HOURS_PER_DAY) * scale, HOURS_PER_DAY, sequence)

@@ -46,13 +46,17 @@ class Inputs:
     case: Case
     forced_dn: pd.Series = None  # original candidate pipe -> DN it must be built with (connect_all)
     forced_cost_EUR: float = 0.0  # annual cost of those pipes [EUR/yr]
-    period_hours: int | None = None  # storage is cyclic within each period of this length (typical days)
+    period_hours: int | None = None  # typical periods of this length: storage levels are relative within each
+    period_sequence: np.ndarray | None = None  # typical period standing for each period of the horizon, in order
 
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)
 
-    def at_steps(self, positions: np.ndarray, weight_h: np.ndarray, period_hours: int) -> Inputs:
-        """The same inputs restricted to the time steps at `positions`, each standing for `weight_h` hours."""
+    def at_steps(
+        self, positions: np.ndarray, weight_h: np.ndarray, period_hours: int, sequence: np.ndarray | None = None
+    ) -> Inputs:
+        """The same inputs restricted to the time steps at `positions`, each standing for `weight_h` hours,
+        grouped in periods of `period_hours`; `sequence` orders the periods over the horizon."""
         rows = {
             name: getattr(self, name).iloc[positions]
             for name in (
@@ -67,7 +71,13 @@ class Inputs:
                 "plant_cost_EUR_per_MWh",
             )
         }
-        return replace(self, weight_h=np.asarray(weight_h, dtype=float), period_hours=period_hours, **rows)
+        return replace(
+            self,
+            weight_h=np.asarray(weight_h, dtype=float),
+            period_hours=period_hours,
+            period_sequence=sequence,
+            **rows,
+        )
 
 
 def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:

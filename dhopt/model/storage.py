@@ -1,8 +1,14 @@
 """Thermal storage (hot-water tanks) whose capacity is a decision.
 
-Level e_t = (1 - lambda) e_{t-1} + c_t - d_t with 1-hour steps, cyclic over the horizon
-(e_{-1} = e_{T-1}), or over each typical period when the inputs are typical days; e_t <= E;
-charge c_t and discharge d_t <= E / charge_hours.
+Level e_t = (1 - lambda) e_{t-1} + c_t - d_t with 1-hour steps; charge c_t and discharge
+d_t <= E / charge_hours.
+
+Over consecutive hours the level is cyclic over the horizon (e_{-1} = e_{T-1}) and 0 <= e_t <= E.
+Over typical days (Kotzur et al. 2018, inter-period linking) e_t is the level relative to the start
+of its typical day (e = 0 before its first hour); the day-to-day state s_d follows the real order
+of the days, s_{d+1} = (1 - lambda)^24 s_d + e_end(c_d), cyclic over the year, and the absolute
+level stays within bounds through each typical day's lowest and highest relative level:
+s_d + min_h e(c_d) >= 0, s_d + max_h e(c_d) <= E (decay within a day neglected in these bounds).
 """
 
 from __future__ import annotations
@@ -19,16 +25,15 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     keep = 1.0 - spec.loss_per_hour
     power_share = 1.0 / spec.charge_hours
     period = inputs.period_hours or len(inputs.weight_h)
+    linked = inputs.period_sequence is not None
 
     b.K = pyo.Set(initialize=list(sites.index), doc="storage sites (nodes)")
     b.capacity_MWh = pyo.Var(b.K, bounds=lambda b, k: (0.0, float(sites[k])), doc="storage capacity [MWh]")
-    b.level_MWh = pyo.Var(b.K, m.T, within=pyo.NonNegativeReals, doc="stored heat at the end of the hour [MWh]")
+    b.level_MWh = pyo.Var(
+        b.K, m.T, within=pyo.Reals if linked else pyo.NonNegativeReals, doc="stored heat at the end of the hour [MWh]"
+    )
     b.charge_MW = pyo.Var(b.K, m.T, within=pyo.NonNegativeReals, doc="charging [MW]")
     b.discharge_MW = pyo.Var(b.K, m.T, within=pyo.NonNegativeReals, doc="discharging [MW]")
-
-    @b.Constraint(b.K, m.T)
-    def level_limit(b, k, t):  # e_t <= E
-        return b.level_MWh[k, t] <= b.capacity_MWh[k]
 
     @b.Constraint(b.K, m.T)
     def charge_limit(b, k, t):  # c_t <= E / charge_hours
@@ -39,8 +44,57 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
         return b.discharge_MW[k, t] <= power_share * b.capacity_MWh[k]
 
     @b.Constraint(b.K, m.T)
-    def energy_balance(b, k, t):  # e_t = (1 - lambda) e_{t-1} + c_t - d_t, cyclic
+    def energy_balance(b, k, t):  # e_t = (1 - lambda) e_{t-1} + c_t - d_t
+        flow = b.charge_MW[k, t] - b.discharge_MW[k, t]
+        if t % period == 0 and linked:  # relative level: empty before the typical day starts
+            return b.level_MWh[k, t] == flow
         previous = b.level_MWh[k, t + period - 1 if t % period == 0 else t - 1]
-        return b.level_MWh[k, t] == keep * previous + b.charge_MW[k, t] - b.discharge_MW[k, t]
+        return b.level_MWh[k, t] == keep * previous + flow
+
+    if linked:
+        _link_periods(m, b, inputs, keep**period, period)
+    else:
+
+        @b.Constraint(b.K, m.T)
+        def level_limit(b, k, t):  # e_t <= E
+            return b.level_MWh[k, t] <= b.capacity_MWh[k]
 
     return b
+
+
+def _link_periods(m, b, inputs: Inputs, keep_per_period: float, period: int) -> None:
+    """Day-to-day state of charge over the real sequence of days (Kotzur et al. 2018)."""
+    sequence = [int(c) for c in inputs.period_sequence]
+    typical = range(len(inputs.weight_h) // period)
+    b.P = pyo.Set(initialize=list(typical), doc="typical periods")
+    b.Q = pyo.RangeSet(0, len(sequence), doc="boundaries between the periods of the horizon")
+    b.state_MWh = pyo.Var(b.K, b.Q, within=pyo.NonNegativeReals, doc="stored heat at the start of each period [MWh]")
+    b.period_max_MWh = pyo.Var(b.K, b.P, within=pyo.NonNegativeReals, doc="highest relative level in a period")
+    b.period_min_MWh = pyo.Var(b.K, b.P, within=pyo.NonPositiveReals, doc="lowest relative level in a period")
+
+    @b.Constraint(b.K, m.T)
+    def below_max(b, k, t):
+        return b.level_MWh[k, t] <= b.period_max_MWh[k, t // period]
+
+    @b.Constraint(b.K, m.T)
+    def above_min(b, k, t):
+        return b.level_MWh[k, t] >= b.period_min_MWh[k, t // period]
+
+    @b.Constraint(b.K, b.Q)
+    def state_balance(b, k, q):  # s_{d+1} = (1 - lambda)^24 s_d + e_end(c_d); s_D = s_0
+        if q == len(sequence):
+            return b.state_MWh[k, q] == b.state_MWh[k, 0]
+        end = sequence[q] * period + period - 1
+        return b.state_MWh[k, q + 1] == keep_per_period * b.state_MWh[k, q] + b.level_MWh[k, end]
+
+    @b.Constraint(b.K, b.Q)
+    def state_low(b, k, q):
+        if q == len(sequence):
+            return pyo.Constraint.Skip
+        return b.state_MWh[k, q] + b.period_min_MWh[k, sequence[q]] >= 0
+
+    @b.Constraint(b.K, b.Q)
+    def state_high(b, k, q):
+        if q == len(sequence):
+            return pyo.Constraint.Skip
+        return b.state_MWh[k, q] + b.period_max_MWh[k, sequence[q]] <= b.capacity_MWh[k]

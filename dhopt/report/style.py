@@ -11,13 +11,10 @@ from contextlib import contextmanager
 
 import matplotlib
 import matplotlib.dates as mdates
-import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 DPI = 120  # PNG resolution [dots per inch]
 WIDTH_IN = 10.0  # figure width [in]: 1,200 px at DPI
-REFERENCE_YEAR = "2001-01-01"  # a non-leap year: hour of year -> calendar date (no weekday or year shown)
 
 RC = {
     "font.size": 10,
@@ -79,11 +76,6 @@ def producer_colours(technologies: dict[str, str]) -> dict[str, str]:
     for label, technology in technologies.items():
         colours[label] = TECHNOLOGY_COLOURS.get(technology) or next(spare)
     return colours
-
-
-def calendar(hours) -> pd.DatetimeIndex:
-    """Hour of year [h] -> timestamp in a reference non-leap year (labels show day and month only)."""
-    return pd.Timestamp(REFERENCE_YEAR) + pd.to_timedelta(np.asarray(hours, dtype=float), unit="h")
 
 
 def date_axis(ax) -> None:
