@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import sys
@@ -54,13 +55,17 @@ class SweepSummary:
     combined_nc: Path
 
 
-def run_case_files(case: dict[str, Any], files: dict[str, bytes], time_limit_s: float | None) -> dict[str, Any]:
+def run_case_files(
+    case: dict[str, Any], files: dict[str, bytes], time_limit_s: float | None, shown: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run one case in a private temporary directory (the task a worker runs).
 
     ``case`` is a `dhopt.sweep.portable_case` (its files under ``inputs/``); ``files`` maps the
     portable names of `dhopt.sweep.input_files` to their bytes. Returns the
     status (``ok``/``failed``), the error of a `DhoptError`, the wall time [s] and the bytes of
-    the result files. Other exceptions propagate: they are bugs, recorded by the caller.
+    the result files. ``shown`` names the files in error messages (``case.toml`` and each
+    ``inputs/<portable name>`` -> what the user knows them as). Other exceptions propagate: they
+    are bugs, recorded by the caller.
     """
     from dhopt.run import run_case
     from dhopt.solve import SolveOptions
@@ -78,9 +83,20 @@ def run_case_files(case: dict[str, Any], files: dict[str, bytes], time_limit_s: 
             outcome["solver_status"] = result.solve.status
             outcome["files"] = {p.name: p.read_bytes() for p in result.written}
         except DhoptError as error:
-            outcome.update(status="failed", error=" | ".join(error.problems), error_type=type(error).__name__)
+            text = " | ".join(error.problems)
+            for name, label in (shown or {}).items():
+                for prefix in {str(root), str(root.resolve())}:
+                    text = text.replace(f"{prefix}/{name}", label)
+            outcome.update(status="failed", error=text, error_type=type(error).__name__)
         outcome["wall_s"] = time.perf_counter() - start
         return outcome
+
+
+def _shown(sweep_path: Path, case: SweepCase) -> dict[str, str]:
+    """Error messages name the sweep and the user's files, not a worker's temporary copies."""
+    files = {f"inputs/{name}": str(path) for name, path in input_files(case.case).items()}
+    network = portable_case(case.case)["network"]
+    return {"case.toml": f"{sweep_path} (case '{case.name}')", network: case.case["network"], **files}
 
 
 def _crash(error: BaseException) -> dict[str, Any]:
@@ -100,6 +116,7 @@ def _write_atomically(path: Path, write) -> None:
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -202,29 +219,37 @@ def _client(workers: int | None, scheduler: str | None, todo: int) -> Iterator[A
         return
     dashboard = ":0" if importlib.util.find_spec("bokeh") else None
     n_workers = max(1, min(workers or os.cpu_count() or 1, todo))
-    with (
-        LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+    nanny_log = logging.getLogger("distributed.nanny")
+    level = nanny_log.level
+    try:
+        with LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard
+        ) as cluster:
+            try:
+                with Client(cluster) as client:
+                    yield client
+            finally:  # a worker slow to exit (about 1 s of interpreter teardown) is killed after 4 s: harmless
+                nanny_log.setLevel(logging.ERROR)
+    finally:
+        nanny_log.setLevel(level)
 
 
-def _run_dask(todo, out, time_limit_s, workers, scheduler, progress, stream) -> None:
+def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream) -> None:
     from distributed import as_completed
 
     with _client(workers, scheduler, len(todo)) as client:
         if stream is not None:
             where = scheduler or f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers"
-            print(
-                f"batch: {len(todo)} cases to run on {where} ({client.dashboard_link or 'no dashboard'})", file=stream
-            )
+            dashboard = f", dashboard {client.dashboard_link}" if importlib.util.find_spec("bokeh") else ""
+            print(f"batch: {len(todo)} cases to run on {where}{dashboard}", file=stream)
         paths = {p for case in todo for p in input_files(case.case).values()}
         shipped = dict(zip(paths, client.scatter([p.read_bytes() for p in paths], hash=True)))
         futures, run_id = {}, uuid.uuid4().hex[:8]
         for case in todo:
             files = {name: shipped[p] for name, p in input_files(case.case).items()}
             key = f"dhopt-case-{case.hash[:16]}-{run_id}"
-            future = client.submit(run_case_files, portable_case(case.case), files, time_limit_s, key=key)
+            args = (portable_case(case.case), files, time_limit_s, _shown(sweep_path, case))
+            future = client.submit(run_case_files, *args, key=key)
             futures[future] = case
         try:
             for future in as_completed(futures):
@@ -239,11 +264,11 @@ def _run_dask(todo, out, time_limit_s, workers, scheduler, progress, stream) -> 
             raise
 
 
-def _run_loop(todo, out, time_limit_s, progress) -> None:
+def _run_loop(sweep_path, todo, out, time_limit_s, progress) -> None:
     for case in todo:
         files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
         try:
-            outcome = run_case_files(portable_case(case.case), files, time_limit_s)
+            outcome = run_case_files(portable_case(case.case), files, time_limit_s, _shown(sweep_path, case))
         except Exception as error:  # a bug in one case should not stop the others
             outcome = _crash(error)
         _store(out / "cases", case, outcome)
@@ -286,9 +311,9 @@ def run_sweep(
         print(f"batch: {len(cases) - len(todo)} of {len(cases)} cases already in {out}, skipped", file=stream)
     try:
         if todo and workers == 0 and not scheduler:
-            _run_loop(todo, out, time_limit_s, progress)
+            _run_loop(sweep_path, todo, out, time_limit_s, progress)
         elif todo:
-            _run_dask(todo, out, time_limit_s, workers, scheduler, progress, stream)
+            _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream)
     finally:
         progress.close()
 

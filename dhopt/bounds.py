@@ -13,6 +13,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from dhopt.inputs import Inputs
 
@@ -70,10 +71,13 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
             sub_absorb[position[u]] += sub_absorb[position[v]]
             sub_demand[position[u]] += sub_demand[position[v]]
         root_of.update(dict.fromkeys(nodes, position[root]))
-    ends = pipes[["from_node", "to_node"]]
-    pair_count = ends.apply(lambda row: frozenset(row), axis=1).value_counts()
-    bridges = {frozenset(e) for e in nx.bridges(nx.Graph(graph)) if pair_count.get(frozenset(e), 0) == 1}
-    is_bridge = ends.apply(lambda row: frozenset(row) in bridges, axis=1)
+    pairs = pd.Series(
+        [(a, b) if a <= b else (b, a) for a, b in zip(pipes["from_node"], pipes["to_node"])], index=pipes.index
+    )
+    pair_count = pairs.value_counts()
+    bridges = {tuple(sorted(e)) for e in nx.bridges(nx.Graph(graph))}
+    bridges = {e for e in bridges if pair_count.get(e, 0) == 1}  # parallel pipes are never bridges
+    is_bridge = pairs.isin(bridges)
 
     def side(u, v):
         """(supply, absorb) of the side of bridge u-v that holds v."""
@@ -104,11 +108,12 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
     block_of = {n: i for i, nodes in enumerate(nx.connected_components(blocks)) for n in nodes}
     block_ids = np.array([block_of[n] for n in inputs.nodes])
     n_blocks = block_ids.max() + 1 if len(block_ids) else 0
-    block_in = np.zeros((n_blocks, absorb.shape[1]))
-    np.add.at(block_in, block_ids, supply[:, None])
-    block_out = np.zeros_like(block_in)
-    np.add.at(block_out, block_ids, absorb)
-    for u, v in (tuple(b) for b in bridges):
+    membership = sparse.csr_matrix(
+        (np.ones(len(block_ids)), (block_ids, np.arange(len(block_ids)))), (n_blocks, len(block_ids))
+    )
+    block_in = np.repeat((membership @ supply)[:, None], absorb.shape[1], axis=1)
+    block_out = membership @ absorb
+    for u, v in bridges:
         for near, far in ((u, v), (v, u)):
             supply_far, absorb_far = side(near, far)
             supply_near, absorb_near = side(far, near)

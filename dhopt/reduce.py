@@ -38,7 +38,8 @@ class Reduction:
 
 def _occupied(inputs: Inputs) -> set:
     """Nodes with demand, production or storage."""
-    demand = inputs.demand_MW.columns[inputs.demand_MW.to_numpy().max(axis=0) > 0]
+    consumers = inputs.consumers
+    demand = consumers.loc[consumers["annual_heat_MWh"] > 0, "node"]
     return set(demand) | set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.storage_sites.index)
 
 

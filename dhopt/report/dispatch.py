@@ -11,7 +11,7 @@ from dhopt.report import energy
 from dhopt.report.style import DEMAND_COLOUR, LOSS_COLOUR, date_axis, new_figure, producer_colours
 
 WEEK_H = 168
-HOURLY_UP_TO_DAYS = 30  # longer horizons are drawn as daily means
+SMOOTHING_SHARE = 100  # the duration curve's producer split is averaged over 1/100 of the hours
 SUMMER_DAYS = (151, 243)  # 1 June to 31 August, day of a non-leap year (0 = 1 January)
 
 
@@ -32,7 +32,7 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
     charge = energy.storage_charge_MW(ds).loc[hours]
     step = energy.step_h(ds)
     if daily:
-        day = (hours - hours[0]) // 24 * 24 + hours[0]
+        day = energy.day_start(hours)
         frame, lines, charge = (part.groupby(day).mean() for part in (frame, lines, charge))
         step = 24.0
     x = energy.calendar(_with_end(frame.index.to_numpy(), step))
@@ -40,15 +40,29 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
     def padded(values):
         return np.append(values, values[-1])
 
-    ax.stackplot(x, *(padded(frame[c].to_numpy()) for c in frame.columns), labels=frame.columns,
-                 colors=_colours(ds, frame), step="post", linewidth=0)
+    ax.stackplot(
+        x,
+        *(padded(frame[c].to_numpy()) for c in frame.columns),
+        labels=frame.columns,
+        colors=_colours(ds, frame),
+        step="post",
+        linewidth=0,
+    )
     if charge.max() > energy.NEGLIGIBLE_MW:
-        ax.fill_between(x, -padded(charge.to_numpy()), 0, step="post", color="#9ecae1", linewidth=0,
-                        label="storage charging")
+        ax.fill_between(
+            x, -padded(charge.to_numpy()), 0, step="post", color="#9ecae1", linewidth=0, label="storage charging"
+        )
         ax.axhline(0, color="#525252", lw=0.6)
     ax.step(x, padded(lines["demand"].to_numpy()), where="post", color=DEMAND_COLOUR, lw=1.2, label="demand")
-    ax.step(x, padded((lines["demand"] + lines["losses"]).to_numpy()), where="post", color=LOSS_COLOUR, lw=1.0,
-            ls=(0, (3, 2)), label="demand + network losses")
+    ax.step(
+        x,
+        padded((lines["demand"] + lines["losses"]).to_numpy()),
+        where="post",
+        color=LOSS_COLOUR,
+        lw=1.0,
+        ls=(0, (3, 2)),
+        label="demand + network losses",
+    )
     ax.set_xlim(x[0], x[-1])
     ax.set_ylabel("heat, daily mean [MW]" if daily else "heat [MW]")
     date_axis(ax)
@@ -56,7 +70,7 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
 
 def dispatch_horizon(ds: xr.Dataset) -> Figure:
     """Heat production stacked by producer against demand over the whole horizon [MW]."""
-    daily = energy.horizon_days(ds) > HOURLY_UP_TO_DAYS
+    daily = energy.longer_than_a_month(ds)
     fig = new_figure(4.6)
     ax = fig.add_subplot()
     _draw_dispatch(ax, ds, ds["time"].to_numpy(), daily)
@@ -68,20 +82,21 @@ def dispatch_horizon(ds: xr.Dataset) -> Figure:
 def zoom_weeks(ds: xr.Dataset) -> list[tuple[str, np.ndarray]]:
     """(title, hours) of the week around peak demand and, if the horizon holds a whole summer,
     the summer week of least demand; none when the horizon is drawn hour by hour anyway."""
-    if energy.horizon_days(ds) <= HOURLY_UP_TO_DAYS:
+    if not energy.longer_than_a_month(ds):
         return []
     hours = ds["time"].to_numpy()
     demand = energy.demand_MW(ds)
 
-    def week_around(hour: float) -> np.ndarray:
-        start = int(np.clip(hour - WEEK_H // 2, hours[0], hours[-1] + 1 - WEEK_H))
+    def week_around(hour: float, first: float, last: float) -> np.ndarray:
+        start = int(np.clip(hour - WEEK_H // 2, first, last + 1 - WEEK_H))
         return hours[(hours >= start) & (hours < start + WEEK_H)]
 
-    weeks = [("Week of peak demand", week_around(demand.idxmax()))]
+    weeks = [("Week of peak demand", week_around(demand.idxmax(), hours[0], hours[-1]))]
     daily = demand.groupby(hours // 24).mean()
     summer = daily.loc[SUMMER_DAYS[0] : SUMMER_DAYS[1]]
     if len(summer) == SUMMER_DAYS[1] - SUMMER_DAYS[0] + 1:
-        weeks.append(("Summer week of least demand", week_around(summer.idxmin() * 24 + 12)))
+        quiet = summer.idxmin() * 24 + 12
+        weeks.append(("Summer week of least demand", week_around(quiet, SUMMER_DAYS[0] * 24, SUMMER_DAYS[1] * 24 + 23)))
     return weeks
 
 
@@ -106,10 +121,21 @@ def dispatch_weeks(ds: xr.Dataset) -> Figure | None:
     return fig
 
 
+def _smoothed_mix(sorted_frame: pd.DataFrame) -> pd.DataFrame:
+    """Producers' split averaged over neighbouring sorted hours (a window of 1 % of them), then
+    rescaled so each hour's total, the curve's outline, stays exact [MW]."""
+    window = max(1, len(sorted_frame) // SMOOTHING_SHARE)
+    mix = sorted_frame.rolling(window, center=True, min_periods=1).mean()
+    total, mixed = sorted_frame.sum(axis=1), mix.sum(axis=1)
+    return mix.mul((total / mixed.where(mixed > 0)).fillna(0.0), axis=0)
+
+
 def duration_curve(ds: xr.Dataset) -> Figure:
     """Heat load duration curve: hours sorted by heat produced, stacked by producer [MW against h/yr].
 
-    Hours are weighted by ``weight_h``, so the x axis spans a year even for a shorter horizon.
+    Hours are weighted by ``weight_h``, so the x axis spans a year even for a shorter horizon. The
+    outline is exact; the split between producers is smoothed along the curve (`_smoothed_mix`),
+    the shares in the legend are exact.
     """
     frame = energy.producers_MW(ds)
     weight = pd.Series(ds["weight_h"].to_numpy(), index=frame.index)
@@ -117,12 +143,19 @@ def duration_curve(ds: xr.Dataset) -> Figure:
     frame, weight = frame.loc[order], weight.loc[order]
     x = np.concatenate([[0.0], weight.cumsum().to_numpy()])
     annual = frame.mul(weight, axis=0).sum()
+    frame = _smoothed_mix(frame)
     labels = [f"{name} ({share:.0%})" for name, share in (annual / annual.sum()).items()]
 
     fig = new_figure(4.2)
     ax = fig.add_subplot()
-    ax.stackplot(x, *(np.append(frame[c].to_numpy(), frame[c].iloc[-1]) for c in frame.columns), labels=labels,
-                 colors=_colours(ds, frame), step="post", linewidth=0)
+    ax.stackplot(
+        x,
+        *(np.append(frame[c].to_numpy(), frame[c].iloc[-1]) for c in frame.columns),
+        labels=labels,
+        colors=_colours(ds, frame),
+        step="post",
+        linewidth=0,
+    )
     ax.set_xlim(0, x[-1])
     ax.set_ylim(bottom=0)
     ax.set_xlabel("hours of the year at or above this load [h]")

@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 NEGLIGIBLE_MW = 1e-6  # a producer never above this is left out of the figures [MW]
+HOURLY_UP_TO_DAYS = 30  # longer horizons are drawn as daily means [days]
 REFERENCE_YEAR = "2001-01-01"  # a non-leap year: hour of year -> calendar date (year and weekday not shown)
 
 
@@ -40,7 +41,10 @@ def producers_MW(ds: xr.Dataset) -> pd.DataFrame:
     Columns in stacking order: heat pumps, direct exchange, each plant, storage discharge, unmet
     demand (the model's slack: heat that no producer delivered).
     """
-    columns = {"heat pumps": _total(ds, "hp_heat_MW", "source"), "direct exchange": _total(ds, "direct_heat_MW", "source")}
+    columns = {
+        "heat pumps": _total(ds, "hp_heat_MW", "source"),
+        "direct exchange": _total(ds, "direct_heat_MW", "source"),
+    }
     for label, plant in zip(plant_technologies(ds), ds["plant"].values):
         columns[label] = pd.Series(ds["plant_heat_MW"].sel(plant=plant).to_numpy(), index=ds["time"].to_numpy())
     columns["storage discharge"] = _total(ds, "storage_discharge_MW", "site")
@@ -83,6 +87,16 @@ def horizon_days(ds: xr.Dataset) -> float:
 def is_full_year(ds: xr.Dataset) -> bool:
     """True when the horizon covers a whole year (8,760 h or more)."""
     return len(ds["time"]) * step_h(ds) >= 8760
+
+
+def longer_than_a_month(ds: xr.Dataset) -> bool:
+    """True when the horizon is too long to draw hour by hour: daily means, monthly balances."""
+    return horizon_days(ds) > HOURLY_UP_TO_DAYS
+
+
+def day_start(hours: np.ndarray) -> np.ndarray:
+    """First hour of the 24-hour block (counted from the horizon's start) each hour falls in [h]."""
+    return (hours - hours[0]) // 24 * 24 + hours[0]
 
 
 def period_energy_MWh(ds: xr.Dataset, hours_per_period: float | None) -> pd.DataFrame:

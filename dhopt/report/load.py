@@ -99,7 +99,9 @@ def load_result(result_dir: Path) -> Result:
     if not result_dir.is_dir():
         raise CaseError(f"{result_dir}: no such result directory; write one with dhopt run CASE --out DIR")
     paths = {name: result_dir / name for name in ("results.nc", "kpis.json", "design.csv")}
-    absent = [f"{path}: missing; write it with dhopt run CASE --out DIR" for path in paths.values() if not path.is_file()]
+    absent = [
+        f"{path}: missing; write it with dhopt run CASE --out DIR" for path in paths.values() if not path.is_file()
+    ]
     if absent:
         raise CaseError(absent)
     problems: list[str] = []
