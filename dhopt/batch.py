@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -126,9 +126,7 @@ def _write_atomically(path: Path, write) -> None:
 def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
     """Write a case directory under a temporary name, then rename it into place: complete or absent."""
     final = cases_dir / case.hash
-    staging = cases_dir / f".tmp-{case.hash}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = Path(tempfile.mkdtemp(dir=cases_dir, prefix=f".tmp-{case.hash[:16]}-"))
     try:
         for name, data in outcome["files"].items():
             (staging / name).write_bytes(data)
@@ -137,7 +135,7 @@ def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
         status.update(name=case.name, hash=case.hash, scenario=case.scenario, overrides=case.overrides)
         (staging / STATUS).write_text(json.dumps(status, indent=2, allow_nan=True) + "\n", encoding="utf-8")
         if final.exists():  # a failed case being retried: the old record goes only once the new is whole
-            old = cases_dir / f".old-{case.hash}"
+            old = Path(tempfile.mkdtemp(dir=cases_dir, prefix=f".old-{case.hash[:16]}-"))
             os.replace(final, old)
             os.replace(staging, final)
             shutil.rmtree(old)
@@ -170,6 +168,26 @@ def _claim(out: Path, sweep_path: Path, cases: list[SweepCase]) -> None:
         "cases": {c.name: c.hash for c in cases},
     }
     _write_atomically(record, lambda p: Path(p).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8"))
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold OUT/.lock for the run: a second batch into the same OUT is refused, not interleaved.
+
+    The lock (``flock``) goes with the process, so a killed run leaves no stale lock."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CaseError(
+                f"{out}: another dhopt batch is writing into this directory; wait for it or use another --out"
+            ) from None
+        yield
 
 
 def _finished(cases_dir: Path, case: SweepCase) -> dict[str, Any] | None:
@@ -255,7 +273,7 @@ def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress,
             for future in as_completed(futures):
                 try:
                     outcome = future.result()
-                except Exception as error:  # worker crash (KilledWorker, lost connection) or a bug
+                except Exception as error:  # worker crash (KilledWorker), a cancelled task, or a bug
                     outcome = _crash(error)
                 _store(out / "cases", futures[future], outcome)
                 progress.update(outcome["status"])
@@ -299,26 +317,18 @@ def run_sweep(
     cases = expand_sweep(sweep_path)
     out = Path(out_dir) if out_dir is not None else sweep_path.with_name(sweep_path.name.split(".")[0] + ".batch")
     _claim(out, sweep_path, cases)
-    cases_dir = out / "cases"
-    cases_dir.mkdir(exist_ok=True)
-    for stale in [*cases_dir.glob(".tmp-*"), *cases_dir.glob(".old-*")]:  # left by a killed run
-        shutil.rmtree(stale, ignore_errors=True)
-
-    records = {c.hash: _finished(cases_dir, c) for c in cases}
-    todo = [c for c in cases if records[c.hash] is None or (retry_failed and records[c.hash]["status"] != "ok")]
-    progress = _Progress(len(todo), stream)
-    if stream is not None and len(todo) < len(cases):
-        print(f"batch: {len(cases) - len(todo)} of {len(cases)} cases already in {out}, skipped", file=stream)
-    try:
-        if todo and workers == 0 and not scheduler:
-            _run_loop(sweep_path, todo, out, time_limit_s, progress)
-        elif todo:
-            _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream)
-    finally:
-        progress.close()
-
-    kpis_csv, combined_nc = combine(out, cases, keep_hourly)
-    statuses = [(_finished(cases_dir, c) or {}).get("status") for c in cases]
+    with _locked(out):
+        todo = _pending(out / "cases", cases, retry_failed, stream)
+        progress = _Progress(len(todo), stream)
+        try:
+            if todo and workers == 0 and not scheduler:
+                _run_loop(sweep_path, todo, out, time_limit_s, progress)
+            elif todo:
+                _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream)
+        finally:
+            progress.close()
+        kpis_csv, combined_nc = combine(out, cases, keep_hourly)
+    statuses = [(_finished(out / "cases", c) or {}).get("status") for c in cases]
     summary = SweepSummary(
         total=len(cases),
         ran=len(todo),
@@ -336,6 +346,21 @@ def run_sweep(
         )
         print(f"kpis: {kpis_csv}\ncombined: {combined_nc}", file=stream)
     return summary
+
+
+def _pending(cases_dir: Path, cases: list[SweepCase], retry_failed: bool, stream: TextIO | None) -> list[SweepCase]:
+    """Cases without a complete directory (or failed ones, with ``retry_failed``); clears what a
+    killed run left half-written."""
+    cases_dir.mkdir(exist_ok=True)
+    for stale in [*cases_dir.glob(".tmp-*"), *cases_dir.glob(".old-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    records = {c.hash: _finished(cases_dir, c) for c in cases}
+    todo = [c for c in cases if records[c.hash] is None or (retry_failed and records[c.hash]["status"] != "ok")]
+    if stream is not None and len(todo) < len(cases):
+        print(
+            f"batch: {len(cases) - len(todo)} of {len(cases)} cases already in {cases_dir.parent}, skipped", file=stream
+        )
+    return todo
 
 
 def _column(values: list[Any]) -> np.ndarray:
@@ -368,11 +393,13 @@ def _table(out: Path, cases: list[SweepCase]) -> pd.DataFrame:
     return frame
 
 
-def _hourly(out: Path, frame: pd.DataFrame) -> xr.Dataset:
-    """Variables with a time dimension of every solved case, stacked along `scenario` (lazily)."""
+def _hourly(out: Path, frame: pd.DataFrame, files: ExitStack) -> xr.Dataset:
+    """Variables with a time dimension of every solved case, stacked along `scenario` (lazily;
+    the files stay open in ``files`` until the caller has written the result)."""
     parts = []
     for name, digest in frame.loc[frame["status"] == "ok", ["scenario", "hash"]].itertuples(index=False):
-        ds = xr.open_dataset(out / "cases" / digest / "results.nc", engine="h5netcdf", chunks={})
+        path = out / "cases" / digest / "results.nc"
+        ds = files.enter_context(xr.open_dataset(path, engine="h5netcdf", chunks={}))
         hourly = ds[[v for v in ds.data_vars if "time" in ds[v].dims]]
         hourly.attrs = {}
         parts.append(hourly.expand_dims(scenario=[name]))
@@ -397,7 +424,8 @@ def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tup
         | {k: ("scenario", frame[k].to_numpy()) for k in parameters},
         attrs={"sweep": json.loads((out / "sweep.json").read_text(encoding="utf-8"))["sweep"]},
     )
-    if keep_hourly:
-        combined = combined.merge(_hourly(out, frame))
-    _write_atomically(combined_nc, lambda p: combined.to_netcdf(p, engine="h5netcdf"))
+    with ExitStack() as files:
+        if keep_hourly:
+            combined = combined.merge(_hourly(out, frame, files))
+        _write_atomically(combined_nc, lambda p: combined.to_netcdf(p, engine="h5netcdf"))
     return kpis_csv, combined_nc

@@ -13,34 +13,39 @@ import threading
 from pathlib import Path
 
 from dhopt.errors import CaseError, DhoptError, SolverError
+from dhopt.kpi_format import kpi
 
-KPI_LINES = [
-    ("heat_demand_MWh", "heat demand", "MWh/yr", "{:,.0f}"),
-    ("heat_delivered_MWh", "heat delivered", "MWh/yr", "{:,.0f}"),
-    ("unmet_demand_MWh", "unmet demand", "MWh/yr", "{:,.1f}"),
-    ("homes_served", "homes served (equivalent)", "homes", "{:,.0f}"),
-    ("campus_heat_to_network_MWh", "campus heat to the network", "MWh/yr", "{:,.0f}"),
-    ("homes_heated_by_campus", "homes heated by the campus", "homes", "{:,.0f}"),
-    ("campus_heat_reused_share", "campus heat reused", "share", "{:.1%}"),
-    ("energy_reuse_factor", "energy reuse factor (ERF)", "-", "{:.3f}"),
-    ("hp_capacity_MW", "heat-pump capacity", "MW", "{:,.1f}"),
-    ("storage_capacity_MWh", "storage capacity", "MWh", "{:,.0f}"),
-    ("hp_electricity_MWh", "heat-pump electricity", "MWh/yr", "{:,.0f}"),
-    ("hp_mean_cop", "heat-pump mean COP", "-", "{:.2f}"),
-    ("plant_heat_MWh", "heat from existing plants", "MWh/yr", "{:,.0f}"),
-    ("network_losses_MWh", "network losses", "MWh/yr", "{:,.0f}"),
-    ("rejected_heat_MWh", "campus heat rejected", "MWh/yr", "{:,.0f}"),
-    ("levelised_cost_of_heat_EUR_per_MWh", "levelised cost of heat", "EUR/MWh", "{:,.1f}"),
-    ("annual_cost_EUR", "annual cost", "EUR/yr", "{:,.0f}"),
-    ("annual_saving_EUR", "saving against no campus", "EUR/yr", "{:,.0f}"),
-    ("co2_t", "CO2", "t/yr", "{:,.0f}"),
-    ("co2_saved_t", "CO2 saved against no campus", "t/yr", "{:,.0f}"),
-    ("energy_balance_residual_MWh", "energy balance residual", "MWh/yr", "{:,.3f}"),
-]
+KPIS_SHOWN = (
+    "heat_demand_MWh",
+    "heat_delivered_MWh",
+    "unmet_demand_MWh",
+    "homes_served",
+    "campus_heat_to_network_MWh",
+    "homes_heated_by_campus",
+    "campus_heat_reused_share",
+    "energy_reuse_factor",
+    "hp_capacity_MW",
+    "storage_capacity_MWh",
+    "hp_electricity_MWh",
+    "hp_mean_cop",
+    "plant_heat_MWh",
+    "network_losses_MWh",
+    "rejected_heat_MWh",
+    "levelised_cost_of_heat_EUR_per_MWh",
+    "annual_cost_EUR",
+    "annual_saving_EUR",
+    "co2_t",
+    "co2_saved_t",
+    "energy_balance_residual_MWh",
+)
 
 
 def format_kpis(figures: dict[str, float]) -> str:
-    lines = [f"{label:<30} {fmt.format(figures[key]):>14}  {unit}" for key, label, unit, fmt in KPI_LINES]
+    """One line per KPI: label, value, unit."""
+    lines = []
+    for key in KPIS_SHOWN:
+        shown = kpi(key)
+        lines.append(f"{shown.label:<32} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
     return "\n".join(lines)
 
 

@@ -190,7 +190,9 @@ def run_case(
     result = RunResult(dataset, figures, design, report, reduction, phases.timings)
     if out_dir is not None:
         dataset.attrs.update({k: float(v) for k, v in figures.items()})
-        dataset.attrs.update(solver_status=report.status, timings_s=str(phases.timings))
+        dataset.attrs.update(
+            solver_status=report.status, timings_s=str(phases.timings), case_json=case.spec.model_dump_json()
+        )
         result.written = write_results(Path(out_dir), dataset, figures, design)
         phases.done("write", f"{Path(out_dir)}/ ({', '.join(p.name for p in result.written)})")
     return result

@@ -17,7 +17,7 @@ def balance_figure(ds: xr.Dataset) -> Figure:
     """Four bars per period: production stacked by producer, demand, network losses and campus heat
     rejected by the dry coolers [MWh or GWh per period, real time, not scaled to a year]."""
     by_month = energy.longer_than_a_month(ds)
-    table = energy.period_energy_MWh(ds, None if by_month else 24)
+    table = energy.period_energy_MWh(ds, by_month)
     producers = [c for c in table.columns if c not in USES]
     in_gwh = table.to_numpy().max() > GWH_ABOVE_MWH
     table = table / (1000.0 if in_gwh else 1.0)

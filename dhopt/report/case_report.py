@@ -12,15 +12,16 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from dhopt import __version__
+from dhopt.kpi_format import HEADLINE, kpi
 from dhopt.report import energy, html
 from dhopt.report.balance import balance_figure
 from dhopt.report.dispatch import dispatch_horizon, dispatch_weeks, duration_curve
 from dhopt.report.files import write_file
-from dhopt.report.kpis import HEADLINE, kpi, summary_sentences
 from dhopt.report.load import Result, load_result
 from dhopt.report.network_map import network_map
 from dhopt.report.operation import cop_price_figure, storage_figure
 from dhopt.report.style import png_bytes, report_style
+from dhopt.report.summary import summary_sentences
 from dhopt.report.tables import case_rows, design_rows, kpi_rows
 
 

@@ -8,7 +8,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from dhopt.report import energy
-from dhopt.report.style import DEMAND_COLOUR, LOSS_COLOUR, date_axis, new_figure, producer_colours
+from dhopt.report.style import CHARGE_COLOUR, DEMAND_COLOUR, LOSS_COLOUR, date_axis, new_figure, producer_colours
 
 WEEK_H = 168
 SMOOTHING_SHARE = 100  # the duration curve's producer split is averaged over 1/100 of the hours
@@ -50,7 +50,7 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
     )
     if charge.max() > energy.NEGLIGIBLE_MW:
         ax.fill_between(
-            x, -padded(charge.to_numpy()), 0, step="post", color="#9ecae1", linewidth=0, label="storage charging"
+            x, -padded(charge.to_numpy()), 0, step="post", color=CHARGE_COLOUR, linewidth=0, label="storage charging"
         )
         ax.axhline(0, color="#525252", lw=0.6)
     ax.step(x, padded(lines["demand"].to_numpy()), where="post", color=DEMAND_COLOUR, lw=1.2, label="demand")

@@ -99,8 +99,8 @@ def day_start(hours: np.ndarray) -> np.ndarray:
     return (hours - hours[0]) // 24 * 24 + hours[0]
 
 
-def period_energy_MWh(ds: xr.Dataset, hours_per_period: float | None) -> pd.DataFrame:
-    """Energy per calendar month (``hours_per_period=None``) or per block of hours, in real time [MWh].
+def period_energy_MWh(ds: xr.Dataset, by_month: bool) -> pd.DataFrame:
+    """Energy per calendar month or per day (24 h from the horizon's start), in real time [MWh].
 
     Not scaled to a year: a two-day horizon shows the two days' energy. Columns: each producer,
     ``demand``, ``losses``, ``rejected campus heat``; index: the period's first hour of year.
@@ -108,9 +108,8 @@ def period_energy_MWh(ds: xr.Dataset, hours_per_period: float | None) -> pd.Data
     frame = producers_MW(ds).assign(demand=demand_MW(ds), losses=losses_MW(ds))
     frame["rejected campus heat"] = rejected_MW(ds)
     hours = frame.index.to_numpy()
-    if hours_per_period is None:
-        month = calendar(hours).month
-        first = pd.Series(hours).groupby(month).transform("min").to_numpy()
+    if by_month:
+        first = pd.Series(hours).groupby(calendar(hours).month).transform("min").to_numpy()
     else:
-        first = hours[0] + (hours - hours[0]) // hours_per_period * hours_per_period
+        first = day_start(hours)
     return (frame * step_h(ds)).groupby(first).sum()

@@ -47,6 +47,7 @@ TECHNOLOGY_COLOURS = {
     "electric_boiler": "#9e9ac8",
 }
 SPARE_COLOURS = ("#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#7570b3")
+CHARGE_COLOUR = "#9ecae1"  # heat into storage, drawn below zero
 DEMAND_COLOUR = "#111111"
 LOSS_COLOUR = "#6a51a3"
 REJECTED_COLOUR = "#bdbdbd"

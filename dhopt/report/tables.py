@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ast
+import json
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from dhopt.kpi_format import number, sectioned
 from dhopt.report import energy
 from dhopt.report.html import Cell
-from dhopt.report.kpis import sectioned
 
 DESIGN_QUANTITIES = {  # quantity in design.csv -> shown as, unit, format
     "capacity_MW": ("capacity", "MW", "{:,.1f}"),
@@ -36,7 +37,7 @@ def design_rows(design: pd.DataFrame) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for component, item, quantity, value in shown.itertuples(index=False):
         name, unit, fmt = DESIGN_QUANTITIES.get(quantity, (quantity, "", "{:,.4g}"))
-        text = "not built" if component == "pipe" and value <= 0 else fmt.format(value + 0.0)
+        text = "not built" if component == "pipe" and value <= 0 else number(fmt, value)
         rows.append([component.replace("_", " "), str(item), name, text, unit if text != "not built" else ""])
     if len(shown) < len(design):
         rows.append(["pipe", f"{int(idle.sum()):,} other candidates", "DN", "not built", ""])
@@ -59,6 +60,29 @@ def _count(n: int, noun: str) -> str:
 
 def _range(values: np.ndarray, unit: str, fmt: str = "{:,.0f}") -> str:
     return f"{fmt.format(np.nanmin(values))} to {fmt.format(np.nanmax(values))} {unit}"
+
+
+def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
+    """Key case parameters, from the resolved case the run stored in the dataset (``case_json``)."""
+    if "case_json" not in ds.attrs:
+        return []
+    spec = json.loads(ds.attrs["case_json"])
+    grid, hp, economics = spec["grid"], spec["heat_pump"], spec["economics"]
+    limit = grid["import_limit_MW"]
+    return [
+        [
+            "heat pumps",
+            f"{hp['carnot_efficiency']:.2f} of the Carnot COP, {hp['investment_EUR_per_MW'] / 1e6:,.2f} M EUR/MW",
+        ],
+        [
+            "grid",
+            f"import limit {'none' if limit is None else f'{limit:,.1f} MW'}, tariff {grid['tariff_EUR_per_MWh']:,.0f} EUR/MWh",
+        ],
+        [
+            "economics",
+            f"discount rate {economics['discount_rate']:.1%}, CO2 price {economics['co2_price_EUR_per_t']:,.0f} EUR/t",
+        ],
+    ]
 
 
 def case_rows(ds: xr.Dataset, figures: dict[str, float]) -> list[list[Cell]]:
@@ -100,6 +124,7 @@ def case_rows(ds: xr.Dataset, figures: dict[str, float]) -> list[list[Cell]]:
             f"mean {float(ds['electricity_price_EUR_per_MWh'].mean()):,.0f} EUR/MWh, "
             + _range(ds["electricity_price_EUR_per_MWh"].to_numpy(), "EUR/MWh"),
         ],
+        *_case_inputs(ds),
         ["solver status", str(ds.attrs.get("solver_status", "not recorded"))],
         ["MIP gap", f"{figures['mip_gap']:.2%}" if "mip_gap" in figures else "not recorded"],
         ["run times", _timings(str(ds.attrs.get("timings_s", "not recorded")))],

@@ -1,4 +1,4 @@
-"""KPI labels, units and number formats for reports, grouped for a reader; the summary sentence."""
+"""KPI labels, units and number formats, grouped for a reader; shared by the command line and reports."""
 
 from __future__ import annotations
 
@@ -7,6 +7,18 @@ from dataclasses import dataclass
 
 UNIT_WORDS = {"MW", "MWh", "kW", "kWh", "GWh", "EUR", "degC", "K", "t", "h", "yr", "m", "mm", "km", "s"}
 UNIT_SHOWN = {"degC": "°C"}
+
+
+def number(fmt: str, value: float | None) -> str:
+    """``fmt.format(value)``, "n/a" for a missing or NaN value, and never a negative zero ("-0.0").
+
+    >>> number("{:,.1f}", -1e-12), number("{:.0%}", float("nan")), number("{:,.0f}", -1234.5)
+    ('0.0', 'n/a', '-1,234')
+    """
+    if value is None or math.isnan(value):
+        return "n/a"
+    text = fmt.format(value)
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
 
 
 @dataclass(frozen=True)
@@ -20,7 +32,7 @@ class Kpi:
 
     def text(self, value: float) -> str:
         """The value as printed in tables and sentences ("n/a" for a missing or NaN value)."""
-        return "n/a" if value is None or math.isnan(value) else self.fmt.format(value + 0.0)  # no "-0"
+        return number(self.fmt, value)
 
 
 def _k(key: str, label: str, unit: str, fmt: str = "{:,.0f}") -> Kpi:
@@ -114,38 +126,3 @@ def sectioned(figures: dict[str, float]) -> list[tuple[str, list[tuple[Kpi, floa
     sections = [(title, [(k, figures[k.key]) for k in kpis if k.key in figures]) for title, kpis in SECTIONS.items()]
     other = [(kpi(key), value) for key, value in figures.items() if key not in KPIS]
     return [(title, rows) for title, rows in [*sections, ("Other", other)] if rows]
-
-
-def _amount(key: str, figures: dict[str, float]) -> str:
-    return kpi(key).text(figures.get(key, math.nan))
-
-
-def summary_sentences(figures: dict[str, float], horizon_hours: int, start_label: str) -> list[str]:
-    """Plain-language summary for a board: what the campus gives, what it saves, what heat costs."""
-    g = figures.get
-    sentences = []
-    if g("campus_heat_available_MWh", 0.0) > 0:
-        sentences.append(
-            f"The campus feeds {_amount('campus_heat_to_network_MWh', figures)} MWh of heat a year into the "
-            f"district-heating network, enough to heat {_amount('homes_heated_by_campus', figures)} homes."
-        )
-        saved, saving = g("co2_saved_t", math.nan), g("annual_saving_EUR", math.nan)
-        if math.isnan(saved) or math.isnan(saving):
-            sentences.append("The same network without the campus has no solution, so no saving is given.")
-        else:
-            sentences.append(
-                f"Against the same network without the campus it {'avoids' if saved >= 0 else 'adds'} "
-                f"{kpi('co2_saved_t').text(abs(saved))} t of CO2 a year and {'saves' if saving >= 0 else 'costs'} "
-                f"{kpi('annual_saving_EUR').text(abs(saving))} EUR a year{'' if saving >= 0 else ' more'}."
-            )
-    else:
-        sentences.append(
-            f"This case has no data-center campus: existing plants deliver "
-            f"{_amount('heat_delivered_MWh', figures)} MWh of heat a year."
-        )
-    sentences.append(f"The levelised cost of heat is {_amount('levelised_cost_of_heat_EUR_per_MWh', figures)} EUR/MWh.")
-    if g("unmet_demand_MWh", 0.0) > 0.5:
-        sentences.append(f"Warning: {_amount('unmet_demand_MWh', figures)} MWh a year of demand is not met.")
-    if horizon_hours < 8760:
-        sentences.append(f"Annual figures scale the {horizon_hours:,}-hour horizon (from {start_label}) to a year.")
-    return sentences

@@ -1,0 +1,173 @@
+"""Batch runs: a small sweep on a 2-worker LocalCluster (one case broken), resume, combined results."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import xarray as xr
+from test_sweep import NETWORK, write_case, write_sweep
+
+from dhopt import batch
+from dhopt.batch import run_sweep
+from dhopt.cli import main
+from dhopt.errors import CaseError
+
+SCENARIOS = """\
+[grid]
+"grid.import_limit_MW" = [10.0]
+
+[[scenario]]
+name = "base"
+
+[[scenario]]
+name = "cheap_power"
+overrides = { "grid.tariff_EUR_per_MWh" = 5.0 }
+
+[[scenario]]
+name = "co2_150"
+overrides = { "economics.co2_price_EUR_per_t" = 150.0 }
+
+[[scenario]]
+name = "broken"
+overrides = { "storage.nodes" = ["nowhere"] }  # valid as a parameter; the network has no such node
+"""
+NAMES = ["base,import_limit_MW=10", "cheap_power,import_limit_MW=10", "co2_150,import_limit_MW=10"]
+BROKEN = "broken,import_limit_MW=10"
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """Four 24-hour cases run once on a LocalCluster of two single-threaded workers."""
+    directory = tmp_path_factory.mktemp("sweep")
+    write_case(directory)
+    sweep = write_sweep(directory, SCENARIOS)
+    summary = run_sweep(sweep, directory / "out", workers=2, quiet=True)
+    return sweep, summary
+
+
+def test_batch_broken_case_recorded_and_others_finish(swept):
+    sweep, summary = swept
+    assert (summary.total, summary.ran, summary.skipped, summary.ok, summary.failed) == (4, 4, 0, 3, 1)
+    table = pd.read_csv(summary.kpis_csv, keep_default_na=False)
+    assert table["scenario"].tolist() == [*NAMES, BROKEN]
+    assert table["status"].tolist() == ["ok", "ok", "ok", "failed"]
+    error = table.set_index("scenario").loc[BROKEN, "error"]
+    assert error == (f"{sweep} (case '{BROKEN}'): key 'storage.nodes': unknown node ids ['nowhere'] (not in {NETWORK})")
+    broken_hash = table.set_index("scenario").loc[BROKEN, "hash"]
+    status = json.loads((summary.out_dir / "cases" / broken_hash / "status.json").read_text())
+    assert status["status"] == "failed" and status["error_type"] == "CaseError"
+    assert status["overrides"] == {"storage.nodes": ["nowhere"], "grid.import_limit_MW": 10.0}
+    for digest in table.loc[table["status"] == "ok", "hash"]:
+        assert {p.name for p in (summary.out_dir / "cases" / digest).iterdir()} == {
+            "results.nc",
+            "design.csv",
+            "kpis.json",
+            "case.toml",
+            "status.json",
+        }
+    assert not [p for p in (summary.out_dir / "cases").iterdir() if p.name.startswith(".")]
+
+
+def test_batch_kpis_follow_the_parameters(swept):
+    table = pd.read_csv(swept[1].kpis_csv).set_index("scenario")
+    assert table.loc[NAMES, "grid.tariff_EUR_per_MWh"].tolist() == [20.0, 5.0, 20.0]  # base value where not set
+    assert table.loc[NAMES, "economics.co2_price_EUR_per_t"].tolist() == [80.0, 80.0, 150.0]
+    # the electricity bill falls with the tariff; the case's optimum cost with it
+    assert table.loc[NAMES[1], "annual_cost_EUR"] < table.loc[NAMES[0], "annual_cost_EUR"]
+    assert table.loc[NAMES[2], "annual_cost_EUR"] > table.loc[NAMES[0], "annual_cost_EUR"]
+
+
+def test_batch_combined_dataset_has_scenario_and_parameter_coords(swept):
+    summary = swept[1]
+    with xr.open_dataset(summary.combined_nc, engine="h5netcdf") as combined:
+        assert combined["scenario"].values.tolist() == [*NAMES, BROKEN]
+        assert combined["status"].values.tolist() == ["ok", "ok", "ok", "failed"]
+        assert combined["grid.import_limit_MW"].dims == ("scenario",)
+        assert combined["grid.tariff_EUR_per_MWh"].values.tolist() == [20.0, 5.0, 20.0, 20.0]
+        assert combined["storage.nodes"].values.tolist()[-1] == '["nowhere"]'
+        assert combined["co2_t"].dims == ("scenario",)
+        assert combined["co2_t"].isnull().values.tolist() == [False, False, False, True]
+        assert "hp_heat_MW" not in combined  # hourly series only when asked for
+
+
+def test_batch_rerun_skips_finished_cases_and_adds_hourly(swept):
+    sweep, first = swept
+    again = run_sweep(sweep, first.out_dir, workers=2, keep_hourly=True, quiet=True)
+    assert (again.ran, again.skipped, again.ok, again.failed) == (0, 4, 3, 1)
+    with xr.open_dataset(again.combined_nc, engine="h5netcdf") as combined:
+        assert combined["hp_heat_MW"].dims == ("scenario", "source", "time")
+        assert combined.sizes["time"] == 24
+        assert combined["hp_heat_MW"].sel(scenario=BROKEN).isnull().all()
+        assert not combined["hp_heat_MW"].sel(scenario=NAMES[0]).isnull().any()
+
+
+def test_batch_different_sweep_into_same_out_refused(swept):
+    sweep, summary = swept
+    other = write_sweep(sweep.parent, '[grid]\n"grid.import_limit_MW" = [6.0]\n', name="other.sweep.toml")
+    with pytest.raises(CaseError, match=r"holds results of another sweep .* use another --out or delete"):
+        run_sweep(other, summary.out_dir, workers=0, quiet=True)
+    assert main(["batch", str(other), "--out", str(summary.out_dir), "--workers", "0"]) == 2
+
+
+def test_batch_cli_on_finished_sweep_prints_where_results_are(swept, capsys):
+    sweep, summary = swept
+    assert main(["batch", str(sweep), "--out", str(summary.out_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "4 of 4 cases already in" in printed and f"kpis: {summary.kpis_csv}" in printed
+
+
+def test_batch_non_empty_directory_without_sweep_json_refused(tmp_path):
+    write_case(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(CaseError, match="not empty and has no sweep.json"):
+        run_sweep(write_sweep(tmp_path, ""), tmp_path / "out", workers=0, quiet=True)
+
+
+def _fake_outcome(calls: list, interrupt_at: int | None = None, crash_at: int | None = None):
+    def fake(case, files, time_limit_s, shown=None):
+        calls.append(case["name"])
+        if len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        if len(calls) == crash_at:
+            raise RuntimeError("boom")
+        kpis = {"co2_t": float(case["grid"]["import_limit_MW"])}
+        return {"status": "ok", "error": "", "error_type": "", "solver_status": "optimal", "wall_s": 0.0,
+                "files": {"kpis.json": json.dumps(kpis).encode()}}  # fmt: skip
+
+    return fake
+
+
+def test_batch_interrupted_run_leaves_whole_cases_and_resumes_the_rest(tmp_path, monkeypatch):
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_MW" = [4.0, 8.0, 12.0, 16.0]\n')
+    calls: list[str] = []
+    monkeypatch.setattr(batch, "run_case_files", _fake_outcome(calls, interrupt_at=3))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    cases = sorted(p.name for p in (tmp_path / "out" / "cases").iterdir())
+    assert len(cases) == 2 and not any(name.startswith(".") for name in cases)
+    assert not (tmp_path / "out" / "kpis.csv").exists()
+    (tmp_path / "out" / "cases" / ".tmp-leftover").mkdir()  # as a killed run would leave it
+    calls.clear()
+    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    assert calls == ["import_limit_MW=12", "import_limit_MW=16"]
+    assert (summary.ran, summary.skipped, summary.ok) == (2, 2, 4)
+    assert not (tmp_path / "out" / "cases" / ".tmp-leftover").exists()
+    assert pd.read_csv(summary.kpis_csv)["co2_t"].tolist() == [4.0, 8.0, 12.0, 16.0]
+
+
+def test_batch_unexpected_exception_recorded_and_retried_on_request(tmp_path, monkeypatch):
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_MW" = [4.0, 8.0]\n')
+    calls: list[str] = []
+    monkeypatch.setattr(batch, "run_case_files", _fake_outcome(calls, crash_at=1))
+    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    assert (summary.ok, summary.failed) == (1, 1)
+    table = pd.read_csv(summary.kpis_csv, keep_default_na=False)
+    assert table["error"].tolist() == ["RuntimeError: boom", ""]
+    assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True).ran == 0
+    retried = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True)
+    assert (retried.ran, retried.ok, retried.failed) == (1, 2, 0)
