@@ -568,7 +568,7 @@ def test_network_random_property_mutations_raise_only_network_error(tmp_path_fac
         assert (net.pipes["length_m"] > 0).all()
 
 
-def test_network_of_two_thousand_nodes_loads_fast(tmp_path):
+def test_network_of_two_thousand_nodes_loads(tmp_path):
     side = 45  # 45 x 45 grid = 2,025 nodes, 3,960 pipes
     features = []
     for r in range(side):
