@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from dhopt.errors import CaseError, DhoptError, SolverError
+from dhopt.errors import DhoptError, SolverError
 from dhopt.kpi_format import kpi
 
 KPIS_SHOWN = (
@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--mip-gap", type=float, default=1e-4, metavar="G", help="relative MIP gap (default 1e-4)")
     run.add_argument("--threads", type=int, default=1, metavar="N", help="HiGHS threads (default 1)")
     run.add_argument("--verbose", action="store_true", help="show the solver log")
-    run.add_argument("--report", action="store_true", help="also write the HTML report into --out")
+    run.add_argument(
+        "--report", action="store_true", help="also write the HTML report beside the results (default --out results/CASE)"
+    )
     validate = commands.add_parser("validate", help="check a case and its network without solving")
     validate.add_argument("case", type=Path)
     report = commands.add_parser("report", help="write an HTML report (with PNG figures) of a result directory")
@@ -81,8 +83,8 @@ def _run(args) -> None:
     from dhopt.solve import SolveOptions
 
     options = SolveOptions(args.time_limit, args.mip_gap, args.threads, args.verbose)
-    if args.report and args.out is None:
-        raise CaseError("--report needs --out DIR (the report is written beside the results)")
+    if args.report and args.out is None:  # the report sits beside the results: give them a home
+        args.out = Path("results") / (args.case.stem if args.case else "ballerup")
     result = run_case(args.case, args.out, options, progress=print)
     if result.solve.status != "optimal":
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
