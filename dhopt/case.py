@@ -216,11 +216,16 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
     if problems:
         raise CaseError(problems)
     if "hour" in frame:
-        frame = frame.set_index("hour")
-        steps = np.diff(frame.index.to_numpy())
+        hours = pd.to_numeric(frame["hour"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(hours)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise CaseError(f"{path}: row {row + 2}: column 'hour': expected a whole hour number, got {frame['hour'].iloc[row]!r}")
+        steps = np.diff(hours)
         if len(steps) and not np.all(steps == 1):
             row = int(np.flatnonzero(steps != 1)[0]) + 3
             raise CaseError(f"{path}: row {row}: column 'hour': expected consecutive hours, found a gap or repeat")
+        frame = frame.set_index("hour")
     peak = frame.apply(pd.to_numeric, errors="coerce").max()
     frame = frame.iloc[horizon.start_hour : end]
     numeric = frame.apply(pd.to_numeric, errors="coerce")
