@@ -120,7 +120,7 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
 
 def _reference(inputs: Inputs, options: SolveOptions) -> dict[str, float]:
     """KPIs of the same network and demand without the campus (existing plants only)."""
-    reference_inputs = without_campus(inputs)
+    reference_inputs, _ = reduce_network(without_campus(inputs))  # pipes that only served the campus go
     model = build_model(reference_inputs)
     set_start(model, reference_inputs)
     _solved(model, reference_inputs, options)

@@ -171,3 +171,12 @@ def test_batch_unexpected_exception_recorded_and_retried_on_request(tmp_path, mo
     assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True).ran == 0
     retried = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True)
     assert (retried.ran, retried.ok, retried.failed) == (1, 2, 0)
+
+
+def test_batch_second_run_into_a_busy_directory_refused(tmp_path):
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, "")
+    (tmp_path / "out").mkdir()
+    batch._claim(tmp_path / "out", sweep, batch.expand_sweep(sweep))
+    with batch._locked(tmp_path / "out"), pytest.raises(CaseError, match="another dhopt batch is writing"):
+        run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)

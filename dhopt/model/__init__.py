@@ -52,3 +52,35 @@ def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
         for index, value in values.items():
             value = 0.0 if value is None else value
             var[index].fix(round(value) if var[index].is_integer() else max(value, 0.0))
+
+
+def _annual_co2_t(model: pyo.ConcreteModel, inputs: Inputs) -> pyo.Expression:
+    """`model.co2_t`, built once: sum_t w_t [sum_p co2_p q_pt + grid factor x electricity_t] [t CO2/yr]."""
+    if model.find_component("co2_t") is None:
+        factor = inputs.plants["co2_t_per_MWh"].to_dict()
+        grid = inputs.case.spec.grid.co2_t_per_MWh
+        weight = inputs.weight_h
+        model.co2_t = pyo.Expression(
+            expr=sum(
+                float(weight[t])
+                * (sum(factor[p] * model.plants.heat_MW[p, t] for p in model.plants.P) + grid * model.electricity_MW[t])
+                for t in model.T
+            ),
+            doc="annual CO2: plant emissions + electricity x grid factor [t/yr]",
+        )
+    return model.co2_t
+
+
+def set_co2_objective(model: pyo.ConcreteModel, inputs: Inputs) -> None:
+    """Minimise annual CO2 [t/yr] instead of cost (`model.cost` is deactivated, not removed)."""
+    model.cost.deactivate()
+    if model.find_component("co2_objective") is None:
+        model.co2_objective = pyo.Objective(expr=_annual_co2_t(model, inputs), sense=pyo.minimize)
+    model.co2_objective.activate()
+
+
+def add_co2_cap(model: pyo.ConcreteModel, inputs: Inputs, cap_t: float) -> None:
+    """Annual CO2 <= cap_t [t/yr] (epsilon constraint); a second call replaces the cap."""
+    if model.find_component("co2_cap") is not None:
+        model.del_component("co2_cap")
+    model.co2_cap = pyo.Constraint(expr=_annual_co2_t(model, inputs) <= float(cap_t))
