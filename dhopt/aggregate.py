@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import tsam
 
 from dhopt.inputs import Inputs
 
@@ -25,6 +24,8 @@ def can_aggregate(inputs: Inputs, n_days: int) -> bool:
 
 def typical_days(inputs: Inputs, n_days: int) -> Inputs:
     """Inputs restricted to `n_days` typical days plus the peak day, weighted by occurrence."""
+    import tsam  # imported here: it costs about a second, and only two-stage runs need it
+
     hours = len(inputs.weight_h)
     features = pd.DataFrame(
         {

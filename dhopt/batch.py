@@ -328,6 +328,7 @@ def run_sweep(
         finally:
             progress.close()
         kpis_csv, combined_nc = combine(out, cases, keep_hourly)
+        report_html = _batch_report(kpis_csv, out / "report.html")
     statuses = [(_finished(out / "cases", c) or {}).get("status") for c in cases]
     summary = SweepSummary(
         total=len(cases),
@@ -344,7 +345,7 @@ def run_sweep(
         print(
             f"batch: {summary.ok} ok, {summary.failed} failed of {summary.total} in {summary.wall_s:.0f} s", file=stream
         )
-        print(f"kpis: {kpis_csv}\ncombined: {combined_nc}", file=stream)
+        print(f"kpis: {kpis_csv}\ncombined: {combined_nc}\nreport: {report_html}", file=stream)
     return summary
 
 
@@ -407,6 +408,13 @@ def _hourly(out: Path, frame: pd.DataFrame, files: ExitStack) -> xr.Dataset:
         return xr.Dataset()
     stacked = xr.concat(parts, dim="scenario", join="outer", data_vars="all", coords="minimal", compat="override")
     return stacked.reindex(scenario=frame["scenario"].to_numpy())
+
+
+def _batch_report(kpis_csv: Path, out: Path) -> Path:
+    """The sweep's comparison charts and sortable table (`dhopt.report.write_batch_report`)."""
+    from dhopt.report import write_batch_report
+
+    return write_batch_report(pd.read_csv(kpis_csv), out)
 
 
 def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tuple[Path, Path]:

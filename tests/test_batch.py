@@ -180,3 +180,10 @@ def test_batch_second_run_into_a_busy_directory_refused(tmp_path):
     batch._claim(tmp_path / "out", sweep, batch.expand_sweep(sweep))
     with batch._locked(tmp_path / "out"), pytest.raises(CaseError, match="another dhopt batch is writing"):
         run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+
+
+def test_batch_writes_a_comparison_report(swept):
+    page = (swept[1].out_dir / "report.html").read_text()
+    assert "<table" in page and "data:image/png;base64," in page
+    for name in NAMES:  # every finished scenario is a row of the table
+        assert name in page
