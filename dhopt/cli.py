@@ -1,7 +1,9 @@
 """Command line: `dhopt run [CASE]`, `dhopt validate CASE`. Parses arguments, calls `run_case`.
 
+Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR` (`dhopt.planning`).
+
 Exit codes: 0 success, 2 bad input (case or network), 3 solver failure (infeasible, no solution
-within the time limit), 130 interrupted.
+within the time limit), 4 hydraulic limits violated, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -74,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", metavar="ADDRESS", help="submit to an existing Dask scheduler instead")
     batch.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per case [s]")
     batch.add_argument("--hourly", action="store_true", help="keep hourly series in the combined dataset")
+    curve = commands.add_parser("export-curve", help="solve a case across heat-export capacities; table, plot, knee")
+    curve.add_argument("case", type=Path, help="case file (.toml)")
+    curve.add_argument("--mw", default="0:30:5", metavar="START:STOP:STEP", help="export capacities [MW] (default 0:30:5)")
+    curve.add_argument("--out", type=Path, help="directory (default results/CASE-export-curve)")
+    curve.add_argument("--heat-price", type=float, metavar="EUR_PER_MWH", help="campus heat price (default: LCOH without campus)")
+    curve.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per point [s]")
+    pareto = commands.add_parser("pareto", help="cost-CO2 trade-off by the epsilon-constraint method; table and plot")
+    pareto.add_argument("case", type=Path, help="case file (.toml)")
+    pareto.add_argument("--points", type=int, default=5, metavar="N", help="points on the front, ends included (default 5)")
+    pareto.add_argument("--out", type=Path, help="directory (default results/CASE-pareto)")
+    pareto.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per solve [s]")
+    hydraulics = commands.add_parser("hydraulics", help="pressure drop and velocity of every model pipe at the peak hour")
+    hydraulics.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
+    hydraulics.add_argument("--max-pressure-drop", type=float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m")
+    hydraulics.add_argument("--max-velocity", type=float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
     return parser
 
 
@@ -134,6 +151,52 @@ def _validate(args) -> None:
     )
 
 
+def _export_curve(args) -> None:
+    from dhopt.planning.export_curve import export_curve, parse_mw_range, write_export_curve
+    from dhopt.solve import SolveOptions
+
+    table, knee, price = export_curve(args.case, parse_mw_range(args.mw), args.heat_price, SolveOptions(args.time_limit), print)
+    out = args.out or Path("results") / f"{args.case.stem}-export-curve"
+    written = write_export_curve(out, table, knee, f"{args.case.stem}: heat-export curve ({price:.1f} EUR/MWh)")
+    print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
+    print(f"knee: {table['export_MW'].iloc[knee]:g} MW" if knee is not None else "knee: none within the range")
+    print("written: " + ", ".join(str(p) for p in written))
+
+
+def _pareto(args) -> None:
+    from dhopt.planning.pareto import pareto_front, write_pareto
+    from dhopt.solve import SolveOptions
+
+    table = pareto_front(args.case, args.points, SolveOptions(args.time_limit), print)
+    out = args.out or Path("results") / f"{args.case.stem}-pareto"
+    written = write_pareto(out, table, f"{args.case.stem}: cost-CO2 trade-off")
+    print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
+    print("written: " + ", ".join(str(p) for p in written))
+
+
+def _hydraulics(args) -> int:
+    from dhopt.planning.hydraulics import Limits, check_result
+    from dhopt.planning.output import write_table
+
+    table, at = check_result(args.result_dir, Limits(args.max_pressure_drop, args.max_velocity))
+    written = write_table(args.result_dir / "hydraulics.csv", table.reset_index())
+    print(
+        f"hour {at['hour']}: supply {at['supply_degC']:.1f} degC, return {at['return_degC']:.1f} degC; "
+        f"{len(table)} model pipe(s) checked (pipes merged into zones carry no modelled flow); {written}"
+    )
+    bad = table[table["violation"] != ""]
+    for pipe, row in bad.iterrows():
+        print(
+            f"violation: pipe {pipe} DN{row.dn_mm}: {row.flow_MW:,.2f} MW, {row.velocity_m_per_s:.2f} m/s, "
+            f"{row.pressure_drop_Pa_per_m:,.0f} Pa/m: {row.violation}"
+        )
+    if len(bad):
+        print(f"dhopt: hydraulics: {len(bad)} pipe(s) violate the limits", file=sys.stderr)
+        return 4
+    print("hydraulics: every model pipe within the limits")
+    return 0
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -143,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a terminated run stops like Ctrl-C: written files stay whole
     try:
-        {"run": _run, "validate": _validate, "report": _report, "batch": _batch}[args.command](args)
+        commands = {"run": _run, "validate": _validate, "report": _report, "batch": _batch}
+        commands.update({"export-curve": _export_curve, "pareto": _pareto, "hydraulics": _hydraulics})
+        code = commands[args.command](args)
     except DhoptError as error:
         for line in error.problems:
             print(f"dhopt: error: {line}", file=sys.stderr)
@@ -151,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dhopt: interrupted; results written so far are complete, nothing half-written", file=sys.stderr)
         return 130
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":
