@@ -1,0 +1,8 @@
+"""Planner's comparative questions, each built on the single-case model.
+
+- `export_curve`: the case solved across heat-export capacities, with its knee (issue 5, item 2).
+- `pareto`: the cost-CO2 trade-off by the epsilon-constraint method (issue 5, item 5).
+- `hydraulics`: Darcy-Weisbach pressure drop and velocity of every model pipe at the peak hour
+  of a result (issue 5, item 6).
+- `output`: atomic CSV/PNG writing shared by the three.
+"""
