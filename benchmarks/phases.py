@@ -1,0 +1,430 @@
+"""The benchmark worker: one case in a fresh process, timed phase by phase as `dhopt.run.run_case` runs it.
+
+    python benchmarks/phases.py worker SPEC.json RESULT.json   # dhopt, phase by phase (+ MPS export)
+    python benchmarks/phases.py raw SPEC.json RESULT.json      # HiGHS alone on the exported MPS
+
+Called by benchmarks/run.py, one process per case, so ``ru_maxrss`` is the case's own peak. Phases:
+load (case + network), prepare (inputs), reduce, [design stage: typical days, build, hand-off, solve,
+read-back], build (+ fixed design), hand-off, solve, read-back, results (dataset + KPIs), reference
+(the same network without the campus, as run_case solves it), write. Imports happen before the clock
+starts. The record is saved after every phase, so a killed case keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PHASES = (
+    "load",
+    "prepare",
+    "reduce",
+    "design_days",
+    "design_build",
+    "design_handoff",
+    "design_solve",
+    "design_readback",
+    "build",
+    "handoff",
+    "solve",
+    "readback",
+    "results",
+    "reference",
+    "write",
+)
+TO_SOLUTION = PHASES[: PHASES.index("readback") + 1]  # load -> solution of the final model
+STAGE = ("build", "handoff", "solve", "readback")  # the final model: build -> loaded solution
+
+
+def dhopt_source_hash() -> str:
+    """Short hash of dhopt's source files: the core changes while benchmarks run, this says which one ran."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "dhopt").rglob("*.py")):
+        digest.update(path.relative_to(REPO).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _rss_MB() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+class _Clock:
+    """Phase timer that saves the record after every phase, so a killed case keeps what it finished."""
+
+    def __init__(self, record: dict, path: Path):
+        self.record, self.path = record, path
+        self.record.setdefault("phases", {})
+        self.start = time.perf_counter()
+
+    def done(self, phase: str, seconds: float | None = None) -> None:
+        self.record["phases"][phase] = time.perf_counter() - self.start if seconds is None else seconds
+        self.save()
+        self.start = time.perf_counter()  # saving is not part of the next phase
+
+    def restart(self) -> None:
+        self.start = time.perf_counter()
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.record, default=json_default))
+
+
+def json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _model_size(model) -> dict:
+    import pyomo.environ as pyo
+
+    variables = list(model.component_data_objects(pyo.Var, descend_into=True))
+    free = [v for v in variables if not v.fixed]
+    return {
+        "variables": len(variables),
+        "free_variables": len(free),
+        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True, descend_into=True)),
+        "binaries": sum(1 for v in free if v.is_binary()),
+        "integers": sum(1 for v in free if v.is_integer() and not v.is_binary()),
+    }
+
+
+def _solve_timed(model, options, clock: _Clock, prefix: str):
+    """dhopt.solve.solve, split into hand-off, HiGHS run and read-back (wall minus the two)."""
+    from dhopt.solve import solve
+
+    start = time.perf_counter()
+    report = solve(model, options)
+    wall = time.perf_counter() - start
+    handoff = getattr(report, "handoff_s", float("nan"))
+    run = getattr(report, "solve_s", float("nan"))
+    clock.record["phases"][f"{prefix}handoff"] = handoff
+    clock.record["phases"][f"{prefix}solve"] = run
+    clock.done(f"{prefix}readback", wall - handoff - run)
+    return report
+
+
+def _options(spec: dict):
+    from dhopt.solve import SolveOptions
+
+    keys = {k: spec[k] for k in ("time_limit_s", "mip_gap") if spec.get(k) is not None}
+    return SolveOptions(threads=1, **keys)
+
+
+def _front(case_path: Path, clock: _Clock):
+    """load, prepare, reduce - as run_case does."""
+    from dataclasses import asdict
+
+    from dhopt.case import load_case
+    from dhopt.inputs import prepare_inputs
+    from dhopt.network import load_network
+    from dhopt.reduce import reduce_network
+
+    record = clock.record
+    case = load_case(case_path)
+    network = load_network(case.network_path)
+    clock.done("load")
+    prepared = prepare_inputs(case, network)
+    clock.done("prepare")
+    inputs, reduction = reduce_network(prepared)
+    clock.done("reduce")
+    record["reduction"] = asdict(reduction)
+    record["homes_total"] = float(network.nodes["homes"].fillna(0).sum())
+    record["hours"] = case.hours
+    return case, network, inputs
+
+
+def _design_stage(case, inputs, options, clock: _Clock):
+    """The design stage of a two-stage case (typical days); None for a monolithic case."""
+    from dhopt.aggregate import typical_days
+    from dhopt.model import build_model, design_of
+    from dhopt.run import uses_two_stage
+
+    record = clock.record
+    record["method"] = "two_stage" if uses_two_stage(case.spec.horizon, inputs) else "monolithic"
+    if record["method"] != "two_stage":
+        return None
+    design_inputs = typical_days(inputs, case.spec.horizon.typical_days)
+    clock.done("design_days")
+    design_model = build_model(design_inputs)
+    clock.done("design_build")
+    report = _solve_timed(design_model, options, clock, "design_")
+    record.update(design_status=report.status, design_objective_EUR=report.objective_EUR, design_gap=report.gap)
+    record["design_size"] = _model_size(design_model)
+    design = design_of(design_model)
+    clock.restart()
+    return design
+
+
+def worker(spec_path: Path, result_path: Path) -> None:
+    """Run one case (spec JSON) and write its record (JSON) to `result_path`."""
+    spec = json.loads(spec_path.read_text())
+    record = {"name": spec["name"], "status": "running", "import_rss_MB": None, "dhopt_hash": dhopt_source_hash()}
+    clock = _Clock(record, result_path)
+    import highspy  # noqa: F401  (import time is not a phase: import everything the phases use first)
+    import pyomo.environ as pyo  # noqa: F401
+
+    import dhopt.run  # noqa: F401  (imports every dhopt layer run_case uses)
+
+    record["import_rss_MB"] = _rss_MB()
+    record["load_average_at_start"] = os.getloadavg()[0]
+    cpu_start, wall_start = _cpu_s(), time.perf_counter()
+    clock.restart()
+    try:
+        options = _options(spec)
+        if spec.get("kind") == "resolve":
+            resolve(spec, clock, options)
+        else:
+            run_phases(spec, clock, options)
+        record["status"] = record.get("solve_status", "ok")
+    except Exception as error:  # record and go on: the runner keeps the other cases
+        after = f"after {list(record['phases'])[-1]}" if record["phases"] else "in load"
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        record["status"] = "error"
+        record["message"] = f"{type(error).__name__} {after}: {first_line}"
+        record["traceback"] = traceback.format_exc()[-3000:]
+    record["peak_rss_MB"] = record.get("peak_rss_MB") or _rss_MB()
+    # single-threaded work: CPU time / wall time well below 1 means the machine was busy with other work
+    record["cpu_share"] = (_cpu_s() - cpu_start) / (time.perf_counter() - wall_start)
+    record["load_average_at_end"] = os.getloadavg()[0]
+    clock.save()
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_phases(spec: dict, clock: _Clock, options) -> None:
+    """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
+    from dhopt.errors import SolverError
+    from dhopt.model import build_model, fix_design
+    from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
+    from dhopt.run import without_campus
+    from dhopt.solve import solve
+
+    record = clock.record
+    case, network, inputs = _front(Path(spec["case_path"]), clock)
+    design = _design_stage(case, inputs, options, clock)
+    model = build_model(inputs)
+    if design is not None:
+        fix_design(model, design)
+    clock.done("build")
+    report = _solve_timed(model, options, clock, "")
+    record.update(solve_status=report.status, objective_EUR=report.objective_EUR, gap=report.gap)
+    record["bound_EUR"] = getattr(report, "bound_EUR", None)
+
+    dataset = to_dataset(model, inputs)
+    figures = kpis(dataset, inputs, model)
+    dataset = dataset.merge(network_layer(network, inputs, dataset))
+    clock.done("results")
+    record["unmet_demand_MWh"] = figures.get("unmet_demand_MWh")
+    reference_inputs = without_campus(inputs)
+    reference_model = build_model(reference_inputs)
+    try:
+        solve(reference_model, options)
+        kpis(to_dataset(reference_model, reference_inputs), reference_inputs, reference_model)
+    except SolverError as error:  # as run_case: the comparison is missing, the case stands
+        record["reference_message"] = str(error).splitlines()[-1]
+    clock.done("reference")
+    with tempfile.TemporaryDirectory() as out:
+        design_frame = design_table(dataset)
+        dataset.attrs.update({k: float(v) for k, v in figures.items()})
+        write_results(Path(out), dataset, figures, design_frame)
+        clock.done("write")
+    record["peak_rss_MB"] = _rss_MB()  # before the MPS export below
+    record["size"] = _model_size(model)
+    if spec.get("raw"):
+        _export_mps(model, Path(spec["mps_path"]), record)
+    clock.save()
+
+
+def _export_mps(model, path: Path, record: dict) -> None:
+    import highspy
+
+    from dhopt.handoff import to_highs
+
+    start = time.perf_counter()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    to_highs(model, highs)
+    highs.writeModel(str(path))
+    lp = highs.getLp()
+    record["highs_size"] = {
+        "columns": highs.getNumCol(),
+        "rows": highs.getNumRow(),
+        "nonzeros": highs.getNumNz(),
+        "integer_columns": int(sum(1 for i in lp.integrality_ if int(i) != 0)) if len(lp.integrality_) else 0,
+    }
+    record["mps_write_s"] = time.perf_counter() - start
+    record["mps_MB"] = path.stat().st_size / 1e6
+
+
+def resolve(spec: dict, clock: _Clock, options) -> None:
+    """Change prices, then capacities, of a solved full-year dispatch: re-solve in place vs build anew.
+
+    Changes, one after the other: (1) electricity price +25 % (heat-pump and electric-boiler costs);
+    (2) then every plant's capacity -5 %. Re-solve: `changeColsCost` / `changeColsBounds` on the HiGHS
+    model of the previous solve, `run` (warm start from its basis), values read back into Pyomo.
+    Rebuild: `build_model` on the changed inputs, design fixed, `dhopt.solve.solve`.
+    """
+    import numpy as np
+    import pyomo.environ as pyo
+
+    from dhopt.handoff import load_solution, to_highs
+    from dhopt.model import build_model, fix_design
+    from dhopt.solve import solve
+
+    record = clock.record
+    case, network, inputs = _front(Path(spec["case_path"]), clock)
+    design = _design_stage(case, inputs, options, clock)
+    model = build_model(inputs)
+    if design is not None:
+        fix_design(model, design)
+    clock.done("build")
+    highs = _highs(options)
+    columns = to_highs(model, highs)
+    clock.done("handoff")
+    highs.run()
+    clock.done("solve")
+    load_solution(highs, columns)
+    clock.done("readback")
+    record["objective_EUR"] = float(pyo.value(model.cost))
+
+    price = inputs.electricity_EUR_per_MWh * 1.25
+    plant_cost = inputs.plant_cost_EUR_per_MWh + np.outer(
+        (price - inputs.electricity_EUR_per_MWh).to_numpy(), inputs.plant_electricity_per_heat.to_numpy()
+    )
+    priced = inputs.with_(electricity_EUR_per_MWh=price, plant_cost_EUR_per_MWh=plant_cost)
+    smaller = priced.with_(plants=inputs.plants.assign(capacity_MW=inputs.plants["capacity_MW"] * 0.95))
+    record["resolve"] = []
+    for change, changed in (("electricity price x1.25", priced), ("then plant capacities x0.95", smaller)):
+        start = time.perf_counter()
+        rebuilt = build_model(changed)
+        if design is not None:
+            fix_design(rebuilt, design)
+        build_s = time.perf_counter() - start
+        report = solve(rebuilt, options)
+        rebuild_s = time.perf_counter() - start
+
+        start = time.perf_counter()
+        changed_columns = _apply_change(highs, columns, model, changed, case.spec.heat_pump.variable_om_EUR_per_MWh)
+        highs.run()
+        load_solution(highs, columns)
+        resolve_s = time.perf_counter() - start
+        resolved = float(highs.getInfo().objective_function_value)  # the Pyomo objective keeps the old prices
+        record["resolve"].append(
+            {
+                "change": change,
+                "rebuild_build_s": build_s,
+                "rebuild_s": rebuild_s,
+                "resolve_s": resolve_s,
+                "speedup": rebuild_s / resolve_s,
+                "rebuild_objective_EUR": report.objective_EUR,
+                "resolve_objective_EUR": resolved,
+                "objective_rel_diff": abs(resolved - report.objective_EUR) / abs(report.objective_EUR),
+                "resolve_simplex_iterations": int(highs.getInfo().simplex_iteration_count),
+                "highs_model_status": highs.modelStatusToString(highs.getModelStatus()),
+                "columns_changed": changed_columns,
+            }
+        )
+        clock.save()
+    ok = all(r["highs_model_status"] == "Optimal" and r["objective_rel_diff"] < 1e-6 for r in record["resolve"])
+    record["solve_status"] = "optimal" if ok else "check: re-solve and rebuild disagree"
+    record["peak_rss_MB"] = _rss_MB()
+    clock.save()
+
+
+def _highs(options):
+    """A HiGHS instance configured as dhopt.solve configures its own (threads, seed, gap, time limit)."""
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", options.threads)
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    if options.time_limit_s is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    return highs
+
+
+def _apply_change(highs, columns: list, model, changed, vom_EUR_per_MWh: float) -> int:
+    """Set the costs of heat-pump and plant heat columns and the plant bounds from `changed` inputs.
+
+    Cost of H_st: w_t (p_t / COP_st + v_hp); cost of q_pt: w_t c_pt; bounds of q_pt: [must-run, capacity]
+    (dhopt.model.objective, dhopt.model.plants). Returns the number of columns changed.
+    """
+    import numpy as np
+
+    weight, cop = changed.weight_h, changed.cop.to_numpy()
+    price, plant_cost = changed.electricity_EUR_per_MWh.to_numpy(), changed.plant_cost_EUR_per_MWh.to_numpy()
+    source_column = {s: i for i, s in enumerate(changed.sources.index)}
+    plant_column = {p: i for i, p in enumerate(changed.plants.index)}
+    low, high = changed.plants["must_run_MW"].to_dict(), changed.plants["capacity_MW"].to_dict()
+    hp_heat, plant_heat = model.campus.hp_heat_MW, model.plants.heat_MW
+    cost_index, costs, bound_index, lower, upper = [], [], [], [], []
+    for j, var in enumerate(columns):
+        component = var.parent_component()
+        if component is hp_heat:
+            s, t = var.index()
+            cost_index.append(j)
+            costs.append(weight[t] * (price[t] / cop[t, source_column[s]] + vom_EUR_per_MWh))
+        elif component is plant_heat:
+            p, t = var.index()
+            cost_index.append(j)
+            costs.append(weight[t] * plant_cost[t, plant_column[p]])
+            bound_index.append(j)
+            lower.append(low[p])
+            upper.append(high[p])
+    highs.changeColsCost(len(cost_index), np.array(cost_index, dtype=np.int32), np.array(costs, dtype=float))
+    highs.changeColsBounds(
+        len(bound_index), np.array(bound_index, dtype=np.int32), np.array(lower, float), np.array(upper, float)
+    )
+    return len(cost_index)
+
+
+def raw_worker(spec_path: Path, result_path: Path) -> None:
+    """HiGHS alone on the MPS file of a case: readModel, threads = 1, run."""
+    import highspy
+
+    spec = json.loads(spec_path.read_text())
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("mip_rel_gap", spec.get("mip_gap") or 1e-4)
+    if spec.get("time_limit_s"):
+        highs.setOptionValue("time_limit", float(spec["time_limit_s"]))
+    start = time.perf_counter()
+    highs.readModel(spec["mps_path"])
+    read_s = time.perf_counter() - start
+    start = time.perf_counter()
+    highs.run()
+    solve_s = time.perf_counter() - start
+    info = highs.getInfo()
+    is_mip = info.mip_node_count >= 0
+    result = {
+        "read_s": read_s,
+        "solve_s": solve_s,
+        "status": highs.modelStatusToString(highs.getModelStatus()),
+        "objective_EUR": info.objective_function_value,
+        "gap": (info.mip_gap if math.isfinite(info.mip_gap) else None) if is_mip else 0.0,
+        "peak_rss_MB": _rss_MB(),
+    }
+    result_path.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    {"worker": worker, "raw": raw_worker}[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))
