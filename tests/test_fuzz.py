@@ -1,10 +1,11 @@
-"""Fuzzing the case and time-series loaders: random and mutated inputs give a dhopt error or a valid
+"""Fuzzing the case, time-series and sweep loaders: random and mutated inputs give a dhopt error or a valid
 case, never another exception. `HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py` runs
 many more examples."""
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import tomllib
 
@@ -113,5 +114,41 @@ def test_timeseries_mutations_raise_only_dhopt_errors(base, edits, drop):
     mutated_series.write_text("\n".join(lines) + "\n")
     try:
         case_from_dict(folder / "case.toml", {**data, "timeseries": str(mutated_series)})
+    except DhoptError as error:
+        assert error.problems
+
+
+SWEEP_PATHS = st.sampled_from(
+    ["grid.import_limit_MW", "grid.tariff_EUR_per_MWh", "heat_pump.max_MW", "horizon.hours", "grid.import_limt_MW", "x"]
+)
+TOML_VALUES = st.one_of(
+    st.integers(-5, 10**5),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=6),
+    st.booleans(),
+)
+
+
+@given(
+    grid=st.dictionaries(SWEEP_PATHS, st.lists(TOML_VALUES, max_size=3), max_size=3),
+    base_name=st.sampled_from(["case.toml", "missing.toml", ""]),
+)
+def test_sweep_mutations_raise_only_dhopt_errors(base, grid, base_name):
+    from dhopt.sweep import expand_sweep
+
+    folder, data = base
+    directory = folder / "sweep"
+    directory.mkdir(exist_ok=True)
+    case_lines = [
+        'name = "fuzz"',
+        f"network = {json.dumps(data['network'])}",
+        f"timeseries = {json.dumps(data['timeseries'])}",
+    ]
+    (directory / "case.toml").write_text("\n".join([*case_lines, "[horizon]", "hours = 24"]) + "\n")
+    body = "[grid]\n" + "".join(f"{json.dumps(key)} = {json.dumps(values)}\n" for key, values in grid.items())
+    path = directory / "s.sweep.toml"
+    path.write_text(f'base = "{base_name}"\n{body}')
+    try:
+        expand_sweep(path)
     except DhoptError as error:
         assert error.problems
