@@ -212,8 +212,8 @@ def run_phases(spec: dict, clock: _Clock, options) -> None:
     """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
     from dhopt.errors import SolverError
     from dhopt.model import build_model, fix_design
-    from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
     from dhopt.reduce import reduce_network
+    from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
     from dhopt.run import without_campus
     from dhopt.solve import solve
     from dhopt.start import set_start
