@@ -170,3 +170,17 @@ def test_reduction_keeps_the_optimum_and_the_bottleneck(tmp_path):
     full_report, reduced_report = solve(build_model(full)), solve(build_model(reduced))
     assert reduced_report.objective_EUR == pytest.approx(full_report.objective_EUR, rel=1e-9)
     assert reduced_report.objective_EUR > 8760 * 10_000 * 4.0  # most of C2's 5 MW is unmet
+
+
+def test_two_campuses_share_a_demand_neither_covers_alone(tmp_path):
+    # Each 5 MW campus can lift at most 5 x COP/(COP - 1) = 6.7 MW to 80 degC; the consumer needs 8 MW.
+    nodes = [("S1", 0, 0, campus(5.0)), ("S2", 200, 0, campus(5.0)), ("C", 100, 0, consumer(8.0))]
+    pipes = [("P1", "S1", "C", existing(300, 100.0)), ("P2", "S2", "C", existing(300, 100.0))]
+    case = write_case(tmp_path, write_network(tmp_path, nodes, pipes), write_series(tmp_path, 3), 3)
+    inputs, model, _ = solved(case)
+    most = 5.0 * COP_80_FROM_35 / (COP_80_FROM_35 - 1.0)
+    heat = [pyo.value(model.campus.hp_heat_MW[s, 0]) for s in ("S1", "S2")]
+    losses = 2 * pair_loss_MW(300, 100.0, 104.0)
+    assert sum(heat) == pytest.approx(8.0 + losses, rel=1e-6)
+    assert all(0.0 < h <= most + 1e-6 for h in heat)
+    assert pyo.value(model.unmet_MW["C", 0]) == pytest.approx(0.0, abs=1e-6)
