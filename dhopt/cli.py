@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> None:
-    from dhopt.diagnose import unmet_summary
+    from dhopt.diagnose import bottlenecks, unmet_summary
     from dhopt.run import run_case
     from dhopt.solve import SolveOptions
 
@@ -107,7 +107,7 @@ def _run(args) -> None:
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
     print(format_kpis(result.kpis))
-    for line in unmet_summary(result.dataset):
+    for line in unmet_summary(result.dataset) + bottlenecks(result.dataset):
         print(line)
     built = result.design[result.design["value"] > 0]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))

@@ -64,3 +64,20 @@ def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:
             f"time steps, from hour {time[np.argmax(short)]}; largest {series[peak]:.2f} MW at hour {time[peak]}"
         )
     return lines
+
+
+def bottlenecks(ds: xr.Dataset) -> list[str]:
+    """One line per modelled pipe that runs at its capacity: how many hours a year, and at what flow."""
+    flow = abs(ds["pipe_flow_MW"])
+    capacity = ds["pipe_capacity_MW"]
+    at_capacity = (flow >= 0.999 * capacity) & (capacity > 0)
+    hours = (at_capacity * ds["weight_h"]).sum("time")
+    lines = []
+    for pipe in ds["pipe"].values[hours.values > 0]:
+        status = str(ds["pipe_status"].sel(pipe=pipe).item())
+        dn = float(ds["pipe_dn"].sel(pipe=pipe).item())
+        lines.append(
+            f"bottleneck: pipe '{pipe}' ({status}, DN{dn:.0f}) runs at capacity {float(hours.sel(pipe=pipe)):,.0f} h/yr "
+            f"(up to {float(capacity.sel(pipe=pipe).max()):.2f} MW)"
+        )
+    return lines

@@ -11,6 +11,7 @@ from builders import write_case, write_network, write_series
 
 from dhopt import physics
 from dhopt.case import load_case
+from dhopt.diagnose import bottlenecks
 from dhopt.inputs import prepare_inputs
 from dhopt.model import build_model
 from dhopt.network import load_network
@@ -170,6 +171,9 @@ def test_reduction_keeps_the_optimum_and_the_bottleneck(tmp_path):
     full_report, reduced_report = solve(build_model(full)), solve(build_model(reduced))
     assert reduced_report.objective_EUR == pytest.approx(full_report.objective_EUR, rel=1e-9)
     assert reduced_report.objective_EUR > 8760 * 10_000 * 4.0  # most of C2's 5 MW is unmet
+    result = run_case(case.path)
+    [line] = bottlenecks(result.dataset)  # the DN65 pipe, every hour of the year
+    assert line.startswith("bottleneck: pipe 'D' (existing, DN65) runs at capacity 8,760 h/yr")
 
 
 def test_two_campuses_share_a_demand_neither_covers_alone(tmp_path):
