@@ -241,16 +241,20 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
     return numeric.astype(float), peak
 
 
+def read_toml(path: Path, what: str = "case") -> dict:
+    """Parse a TOML file (never executed); a missing or malformed file is a one-line `CaseError`."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CaseError(f"{path}: {what} file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CaseError(f"{path}: not valid TOML ({error})") from None
+
+
 def load_case(path: str | Path) -> Case:
     """Read and validate a case file and its time series (the network is loaded separately)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{path}: case file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise CaseError(f"{path}: not valid TOML ({error})") from None
-    return case_from_dict(path, data)
+    return case_from_dict(path, read_toml(path))
 
 
 def case_from_dict(path: Path, data: dict) -> Case:

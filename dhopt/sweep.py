@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dhopt.case import Case, CaseSpec, case_from_dict, load_case
+from dhopt.case import Case, CaseSpec, case_from_dict, load_case, read_toml
 from dhopt.errors import CaseError
 
 HASH_FORMAT = 1  # bump when the hashed content changes meaning, so old results are not reused
@@ -106,12 +106,7 @@ def _suggest(path: str, known: list[str]) -> str:
 
 
 def _read_sweep(path: Path) -> SweepSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{path}: sweep file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise CaseError(f"{path}: not valid TOML ({error})") from None
+    data = read_toml(path, "sweep")
     if isinstance(data.get("grid"), dict):
         data["grid"] = _flatten(data["grid"])
     for scenario in data.get("scenario", []) if isinstance(data.get("scenario"), list) else []:

@@ -14,14 +14,13 @@ says); the network is loaded once and the reference without the campus is solved
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dhopt.case import case_from_dict
+from dhopt.case import case_from_dict, read_toml
 from dhopt.errors import CaseError
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
@@ -146,12 +145,7 @@ def export_curve(
     heat price used [EUR/MWh] (default: the reference's levelised cost of heat, i.e. what the
     utility's heat costs without the campus)."""
     path = Path(case_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{path}: case file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise CaseError(f"{path}: not valid TOML ({error})") from None
+    data = read_toml(path)
     base = case_from_dict(path, data)
     network = load_network(base.network_path)
     inputs, _ = reduce_network(prepare_inputs(base, network))
