@@ -70,6 +70,7 @@ class _Clock:
 
     def done(self, phase: str, seconds: float | None = None) -> None:
         self.record["phases"][phase] = time.perf_counter() - self.start if seconds is None else seconds
+        self.record.setdefault("peak_rss_after_MB", {})[phase] = _rss_MB()  # which phase raised the peak
         self.save()
         self.start = time.perf_counter()  # saving is not part of the next phase
 

@@ -1,4 +1,7 @@
-"""Benchmark output: the markdown table, the issue-3 targets, the growth curve; CSV, JSON and README."""
+"""Benchmark output: the markdown table, the issue-3 targets, the growth curve; CSV, JSON and README.
+
+python benchmarks/report.py benchmarks/results/<timestamp>.json   # rewrite the README block from a run
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 def _f(value, fmt="{:.1f}", missing="–") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return missing
-    return fmt.format(value)
+    text = fmt.format(value)
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text  # no "-0"
 
 
 def _dominant(record: dict) -> str:
@@ -287,3 +291,12 @@ def write_outputs(records: list[dict], meta: dict, out: Path, readme: bool) -> P
         tail = rest.split(END, 1)[1] if END in rest else ""
         README.write_text(f"{head}{START}\n{markdown(records, meta)}\n{END}{tail}", encoding="utf-8")
     return stem
+
+
+if __name__ == "__main__":
+    import sys
+
+    saved = json.loads(Path(sys.argv[1]).read_text())
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    README.write_text(f"{head}{START}\n{markdown(saved['cases'], saved['meta'])}\n{END}{rest.split(END, 1)[1]}")
