@@ -357,16 +357,9 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
 
 def _highs(options):
     """A HiGHS instance configured as dhopt.solve configures its own (threads, seed, gap, time limit)."""
-    import highspy
+    from dhopt.solve import configured_highs
 
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", options.threads)
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("mip_rel_gap", options.mip_gap)
-    if options.time_limit_s is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit_s))
-    return highs
+    return configured_highs(options)
 
 
 def _apply_change(highs, columns: list, model, changed, vom_EUR_per_MWh: float) -> int:

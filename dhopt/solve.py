@@ -39,7 +39,8 @@ class SolveReport:
     solve_s: float  # HiGHS run [s]
 
 
-def _configured(options: SolveOptions) -> highspy.Highs:
+def configured_highs(options: SolveOptions) -> highspy.Highs:
+    """A HiGHS instance with dhopt's settings: pinned threads, fixed seed, gap, time limit."""
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", options.verbose)
     highs.setOptionValue("threads", options.threads)
@@ -53,7 +54,7 @@ def _configured(options: SolveOptions) -> highspy.Highs:
 def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> SolveReport:
     """Solve in place; raise `SolverError` when there is no usable solution."""
     start = time.perf_counter()
-    highs = _configured(options)
+    highs = configured_highs(options)
     columns = to_highs(model, highs)
     passed = time.perf_counter()
     highs.run()
