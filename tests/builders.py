@@ -70,3 +70,18 @@ def write_case(directory: Path, network: Path, series: Path, hours: int, name: s
     path = directory / f"{name}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def campus(it_MW: float = 20.0) -> dict:
+    """A liquid-cooled campus node whose whole IT load is recoverable heat."""
+    return {"kind": "source", "it_load_MW": it_MW, "cooling": "liquid", "recovered_share": 1.0}
+
+
+def consumer(mw: float) -> dict:
+    """A consumer node with a constant demand of `mw` under the default 1/8760 profile."""
+    return {"kind": "consumer", "annual_heat_MWh": mw * 8760.0}
+
+
+def existing(dn: int, length_m: float) -> dict:
+    """Properties of an existing pipe."""
+    return {"status": "existing", "dn": dn, "length_m": length_m}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from builders import write_case, write_network, write_series
+from builders import campus, consumer, existing, write_case, write_network, write_series
 
 from dhopt import physics
 from dhopt.case import load_case
@@ -27,18 +27,6 @@ GAS_EUR_PER_MWH = 37.0 + 0.208 * 80.0  # default gas boiler: fuel + CO2 at 80 EU
 def pair_loss_MW(dn: int, length_m: float, drive_K: float) -> float:
     outer = physics.pipe_catalogue().loc[dn, "outer_diameter_m"]
     return float(physics.pair_loss_conductance_W_per_mK(outer)) * length_m * drive_K * 1e-6
-
-
-def campus(it_MW: float = 20.0) -> dict:
-    return {"kind": "source", "it_load_MW": it_MW, "cooling": "liquid", "recovered_share": 1.0}
-
-
-def consumer(mw: float) -> dict:
-    return {"kind": "consumer", "annual_heat_MWh": mw * 8760.0}
-
-
-def existing(dn: int, length_m: float) -> dict:
-    return {"status": "existing", "dn": dn, "length_m": length_m}
 
 
 def solved(case_path):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from builders import write_case, write_network, write_series
+from builders import campus, consumer, write_case, write_network, write_series
 
 from dhopt.cli import main
 from dhopt.planning import hydraulics
@@ -17,14 +17,6 @@ from dhopt.planning.pareto import pareto_front, write_pareto
 from dhopt.run import run_case
 
 HOURS = 4
-
-
-def campus(it_MW: float = 20.0) -> dict:
-    return {"kind": "source", "it_load_MW": it_MW, "cooling": "liquid", "recovered_share": 1.0}
-
-
-def consumer(mw: float) -> dict:
-    return {"kind": "consumer", "annual_heat_MWh": mw * 8760.0}
 
 
 def plant(technology: str, mw: float) -> dict:
