@@ -209,17 +209,13 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_phases(spec: dict, clock: _Clock, options) -> None:
-    """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
-    from dhopt.errors import SolverError
+def _final_model(spec: dict, clock: _Clock, options):
+    """As run_case: load, reduce, design stage if two-stage, then the model to solve, built with the
+    design fixed (two-stage) or with the shortest-path-tree start (monolithic). Returns case,
+    network, inputs, design (None if monolithic) and model."""
     from dhopt.model import build_model, fix_design
-    from dhopt.reduce import reduce_network
-    from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
-    from dhopt.run import without_campus
-    from dhopt.solve import solve
     from dhopt.start import set_start
 
-    record = clock.record
     case, network, inputs = _front(Path(spec["case_path"]), clock)
     design = _design_stage(case, inputs, options, clock)
     model = build_model(inputs)
@@ -228,6 +224,21 @@ def run_phases(spec: dict, clock: _Clock, options) -> None:
     else:
         set_start(model, inputs)
     clock.done("build")
+    return case, network, inputs, design, model
+
+
+def run_phases(spec: dict, clock: _Clock, options) -> None:
+    """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
+    from dhopt.errors import SolverError
+    from dhopt.model import build_model
+    from dhopt.reduce import reduce_network
+    from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
+    from dhopt.run import without_campus
+    from dhopt.solve import solve
+    from dhopt.start import set_start
+
+    record = clock.record
+    case, network, inputs, design, model = _final_model(spec, clock, options)
     report = _solve_timed(model, options, clock, "")
     record.update(solve_status=report.status, objective_EUR=report.objective_EUR, gap=report.gap)
     record["bound_EUR"] = getattr(report, "bound_EUR", None)
@@ -296,12 +307,7 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
     from dhopt.solve import solve
 
     record = clock.record
-    case, network, inputs = _front(Path(spec["case_path"]), clock)
-    design = _design_stage(case, inputs, options, clock)
-    model = build_model(inputs)
-    if design is not None:
-        fix_design(model, design)
-    clock.done("build")
+    case, network, inputs, design, model = _final_model(spec, clock, options)
     highs = _highs(options)
     columns = to_highs(model, highs)
     clock.done("handoff")
