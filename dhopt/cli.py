@@ -1,6 +1,7 @@
 """Command line: `dhopt run [CASE]`, `dhopt validate CASE`. Parses arguments, calls `run_case`.
 
-Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR` (`dhopt.planning`).
+Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR`, `dhopt regimes [CASE]`
+(`dhopt.planning`).
 
 Exit codes: 0 success, 2 bad input (case or network), 3 solver failure (infeasible, no solution
 within the time limit), 4 hydraulic limits violated, 130 interrupted.
@@ -91,6 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     hydraulics.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
     hydraulics.add_argument("--max-pressure-drop", type=float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m")
     hydraulics.add_argument("--max-velocity", type=float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
+    regimes = commands.add_parser("regimes", help="solve a case under supply/return temperature regimes; table, plot")
+    regimes.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
+    regimes.add_argument(
+        "--regime", action="append", metavar="S/R", help="supply/return degC, e.g. 55/30, or a curve 80-65/40; "
+        "repeat for several (default 55/30 65/35 75/40 80/45); the case's own temperatures are the baseline",
+    )
+    regimes.add_argument("--hours", type=int, metavar="H", help="model only the first H hours of the case's horizon")
+    regimes.add_argument("--out", type=Path, help="directory (default results/CASE-regimes)")
+    regimes.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per regime [s]")
     return parser
 
 
@@ -197,6 +207,20 @@ def _hydraulics(args) -> int:
     return 0
 
 
+def _regimes(args) -> None:
+    from dhopt.planning.regimes import DEFAULT_REGIMES, parse_regime, regime_table, summary_lines, write_regimes
+    from dhopt.run import DEFAULT_CASE
+    from dhopt.solve import SolveOptions
+
+    case = args.case or DEFAULT_CASE
+    regimes = [parse_regime(text) for text in args.regime or DEFAULT_REGIMES]
+    table, notes = regime_table(case, regimes, args.hours, SolveOptions(args.time_limit), print)
+    out = args.out or Path("results") / f"{case.stem}-regimes"
+    written = write_regimes(out, table, f"{case.stem}: temperature regimes")
+    print("\n".join(summary_lines(table) + notes))
+    print("written: " + ", ".join(str(p) for p in written))
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -208,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"run": _run, "validate": _validate, "report": _report, "batch": _batch}
         commands.update({"export-curve": _export_curve, "pareto": _pareto, "hydraulics": _hydraulics})
+        commands["regimes"] = _regimes
         code = commands[args.command](args)
     except DhoptError as error:
         for line in error.problems:

@@ -41,6 +41,7 @@ class Inputs:
     plant_electricity_per_heat: pd.Series  # plant: MWh electricity per MWh heat (e-boilers) [-]
     pipes: pd.DataFrame  # id: from_node, to_node, length_m, status, dn
     options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR
+    # (an existing pipe: its installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)
     node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
     pipe_members: pd.Series  # original pipe id -> pipe of this model ("" when reduction removed it)
     case: Case
@@ -109,6 +110,27 @@ def _consumers(case: Case, network: Network) -> pd.DataFrame:
     )
 
 
+def unservable_consumers(network: Network, supply_design_degC: float) -> pd.Index:
+    """Consumers whose `min_supply_degC` is above the network supply at the design outdoor
+    temperature [degC]: the network cannot serve them (they need a local booster)."""
+    nodes = network.nodes
+    return nodes.index[(nodes["kind"] == "consumer") & (nodes["min_supply_degC"] > supply_design_degC)]
+
+
+def _check_min_supply(case: Case, network: Network) -> None:
+    """Refuse a case whose design supply temperature is below what a consumer needs (one line)."""
+    supply_degC = case.spec.temperatures.supply_max_degC
+    needy = unservable_consumers(network, supply_degC)
+    if len(needy):
+        shown = ", ".join(f"{i!r} ({network.nodes.at[i, 'min_supply_degC']:g} degC)" for i in needy[:5])
+        more = f" and {len(needy) - 5} more" if len(needy) > 5 else ""
+        raise CaseError(
+            f"{network.path}: field 'min_supply_degC': expected at most the case's design supply "
+            f"temperatures.supply_max_degC = {supply_degC:g} degC ({case.path}), got {len(needy)} consumer(s) "
+            f"needing more: {shown}{more}; raise the supply temperature or compare regimes with `dhopt regimes`"
+        )
+
+
 def _demand(case: Case, consumers: pd.DataFrame, nodes: pd.Index) -> pd.DataFrame:
     """Hourly demand per node [MW] = annual MWh x the profile's share of the year in that hour."""
     annual = consumers.pivot_table(index="node", columns="profile", values="annual_heat_MWh", aggfunc="sum")
@@ -170,12 +192,14 @@ def _plants(case: Case, network: Network, electricity: np.ndarray):
 
 
 def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
-    """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost."""
+    """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost: every
+    candidate DN, and for an existing pipe its installed DN (no cost) and any upgrade DNs (costed
+    like a new pipe of that DN, which replaces the installed one)."""
     pipes = network.pipes
-    exploded = pipes["dn_options"].explode()
+    exploded = (pipes["dn_options"] + pipes["upgrade_dn_options"]).explode()
     catalogue = physics.pipe_catalogue().reindex(exploded.to_numpy().astype(int))
     length_m = pipes["length_m"].reindex(exploded.index).to_numpy()
-    candidate = pipes["status"].reindex(exploded.index).eq("candidate").to_numpy()
+    candidate = exploded.to_numpy().astype(float) != pipes["dn"].reindex(exploded.index).to_numpy()  # new pipes
     cost = case.spec.pipes
     annuity = physics.annuity_factor(case.spec.economics.discount_rate, cost.lifetime_yr)
     dn = exploded.to_numpy().astype(int)
@@ -195,6 +219,14 @@ def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
     )
 
 
+def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``options`` are an existing pipe at its installed DN (the others are choices:
+    candidate DNs and upgrades of existing pipes)."""
+    installed = pipes["dn"].where(pipes["status"] == "existing")
+    at = installed.reindex(options.index.get_level_values("pipe")).to_numpy()
+    return at == options.index.get_level_values("dn").to_numpy()
+
+
 def prepare_inputs(case: Case, network: Network) -> Inputs:
     """Compute every time series and table the model needs from a validated case and network."""
     temps = case.spec.temperatures
@@ -208,13 +240,13 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         temps.heating_limit_degC,
     )
     electricity = series["electricity_price_EUR_per_MWh"].to_numpy() + case.spec.grid.tariff_EUR_per_MWh
+    _check_min_supply(case, network)
     nodes = network.nodes.index.rename("node")
     consumers = _consumers(case, network)
     sources, source_heat, cop, direct = _sources(case, network, supply)
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
     options = _pipe_options(case, network)
-    fixed = options.loc[network.pipes.index[network.pipes["status"] == "existing"], "loss_MW_per_K"]
-    fixed = fixed.droplevel("dn")
+    fixed = options.loc[installed_options(options, network.pipes), "loss_MW_per_K"].droplevel("dn")
     ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
     fixed_loss = (
         (0.5 * fixed).groupby(ends["from_node"]).sum().add((0.5 * fixed).groupby(ends["to_node"]).sum(), fill_value=0.0)

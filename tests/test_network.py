@@ -530,6 +530,7 @@ FIELDS = [
     "homes",
     "annual_heat_MWh",
     "peak_kW",
+    "min_supply_degC",
     "from",
     "to",
     "length_m",

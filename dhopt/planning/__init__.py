@@ -4,5 +4,6 @@
 - `pareto`: the cost-CO2 trade-off by the epsilon-constraint method (issue 5, item 5).
 - `hydraulics`: Darcy-Weisbach pressure drop and velocity of every model pipe at the peak hour
   of a result (issue 5, item 6).
-- `output`: atomic CSV/PNG writing shared by the three.
+- `regimes`: the case solved under network supply/return temperature regimes (issue 5, item 3).
+- `output`: atomic CSV/PNG writing shared by them.
 """
