@@ -88,10 +88,16 @@ def _parser() -> argparse.ArgumentParser:
     pareto.add_argument("--points", type=int, default=5, metavar="N", help="points on the front, ends included (default 5)")
     pareto.add_argument("--out", type=Path, help="directory (default results/CASE-pareto)")
     pareto.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per solve [s]")
-    hydraulics = commands.add_parser("hydraulics", help="pressure drop and velocity of every model pipe at the peak hour")
+    hydraulics = commands.add_parser(
+        "hydraulics", help="pressure drop, velocity and consumer supply temperature at the peak and summer low-load hour"
+    )
     hydraulics.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
     hydraulics.add_argument("--max-pressure-drop", type=float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m")
     hydraulics.add_argument("--max-velocity", type=float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
+    hydraulics.add_argument(
+        "--min-supply-degC", type=float, default=50.0, metavar="DEGC",
+        help="lowest supply at a consumer without its own min_supply_degC (default 50, domestic hot water)",
+    )
     regimes = commands.add_parser("regimes", help="solve a case under supply/return temperature regimes; table, plot")
     regimes.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
     regimes.add_argument(
@@ -185,25 +191,25 @@ def _pareto(args) -> None:
 
 
 def _hydraulics(args) -> int:
-    from dhopt.planning.hydraulics import Limits, check_result
-    from dhopt.planning.output import write_table
+    from dhopt.planning.hydraulics import Limits, check_dataset, open_result, summary_lines
+    from dhopt.planning.hydraulics_figure import hydraulics_figure
+    from dhopt.planning.output import write_figure, write_table
 
-    table, at = check_result(args.result_dir, Limits(args.max_pressure_drop, args.max_velocity))
-    written = write_table(args.result_dir / "hydraulics.csv", table.reset_index())
-    print(
-        f"hour {at['hour']}: supply {at['supply_degC']:.1f} degC, return {at['return_degC']:.1f} degC; "
-        f"{len(table)} model pipe(s) checked (pipes merged into zones carry no modelled flow); {written}"
-    )
-    bad = table[table["violation"] != ""]
-    for pipe, row in bad.iterrows():
-        print(
-            f"violation: pipe {pipe} DN{row.dn_mm}: {row.flow_MW:,.2f} MW, {row.velocity_m_per_s:.2f} m/s, "
-            f"{row.pressure_drop_Pa_per_m:,.0f} Pa/m: {row.violation}"
-        )
-    if len(bad):
-        print(f"dhopt: hydraulics: {len(bad)} pipe(s) violate the limits", file=sys.stderr)
+    limits = Limits(args.max_pressure_drop, args.max_velocity, args.min_supply_degC)
+    ds = open_result(args.result_dir)
+    check = check_dataset(ds, limits)
+    written = [
+        write_table(args.result_dir / "hydraulics.csv", check.pipes),
+        write_table(args.result_dir / "consumer_temperatures.csv", check.consumers),
+        write_figure(args.result_dir / "hydraulics.png", hydraulics_figure(ds, check, limits)),
+    ]
+    print("\n".join(summary_lines(check)))
+    print("written: " + ", ".join(str(p) for p in written))
+    pipes, consumers = len(check.violations["pipes"]), len(check.violations["consumers"])
+    if pipes or consumers:
+        print(f"dhopt: hydraulics: {pipes} pipe(s) and {consumers} consumer(s) violate the limits", file=sys.stderr)
         return 4
-    print("hydraulics: every model pipe within the limits")
+    print("hydraulics: every pipe and consumer within the limits")
     return 0
 
 

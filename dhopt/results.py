@@ -111,11 +111,17 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
 
 
 def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
-    """The original network for maps: nodes (position, kind, zone) and every pipe (ends, length,
-    status, DN built or existing; NaN where a candidate is not built)."""
+    """The original network for maps and the hydraulic check: nodes (position, kind, zone, consumer
+    annual heat [MWh] and profile, minimum supply temperature [degC], NaN where not given),
+    every pipe (ends, length, status, DN built or existing, NaN where a candidate is not built; the
+    model pipe it belongs to, "" when merged into a zone), each model pipe's end zones and each
+    consumer profile's share of the annual heat in every hour [1/h]."""
     nodes, pipes = network.nodes, network.pipes
     built = ds["pipe_dn"].to_series()
     model_pipe = inputs.pipe_members.reindex(pipes.index)
+    consumers = inputs.consumers
+    profiles = pd.unique(consumers["profile"])
+    shares = inputs.case.timeseries.loc[ds["time"].values, profiles].to_numpy(dtype=float).T
     dn = pipes["dn"].where(pipes["status"] == "existing", model_pipe.map(built))
     if inputs.forced_dn is not None:
         dn = dn.fillna(inputs.forced_dn.reindex(pipes.index))
@@ -130,8 +136,23 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
             "link_length_m": ("link", pipes["length_m"].to_numpy(dtype=float), {"units": "m"}),
             "link_status": ("link", pipes["status"].to_numpy(dtype=str)),
             "link_dn": ("link", dn.to_numpy(dtype=float), {"units": "mm", "description": "NaN: not built"}),
+            "link_model_pipe": ("link", model_pipe.fillna("").to_numpy(dtype=str)),
+            "pipe_from_zone": ("pipe", inputs.pipes["from_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
+            "pipe_to_zone": ("pipe", inputs.pipes["to_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
+            "node_annual_heat_MWh": (
+                "node",
+                consumers["annual_heat_MWh"].reindex(nodes.index, fill_value=0.0).to_numpy(dtype=float),
+                {"units": "MWh"},
+            ),
+            "node_profile": ("node", consumers["profile"].reindex(nodes.index, fill_value="").to_numpy(dtype=str)),
+            "profile_share": (("profile", "time"), shares, {"units": "1/h"}),
+            "node_min_supply_degC": ("node", nodes["min_supply_degC"].to_numpy(dtype=float), {"units": "degC"}),
         },
-        coords={"node": nodes.index.to_numpy(dtype=str), "link": pipes.index.to_numpy(dtype=str)},
+        coords={
+            "node": nodes.index.to_numpy(dtype=str),
+            "link": pipes.index.to_numpy(dtype=str),
+            "profile": np.asarray(profiles, dtype=str),
+        },
     )
 
 

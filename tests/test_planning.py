@@ -125,5 +125,8 @@ def test_hydraulics_cli_exit_code_counts_violations(tmp_path, capsys):
     assert main(["hydraulics", str(out)]) == 0
     assert main(["hydraulics", str(out), "--max-pressure-drop", "50"]) == 4
     printed = capsys.readouterr()
-    assert "violation: pipe P DN100" in printed.out and "1 pipe(s) violate" in printed.err
-    assert pd.read_csv(out / "hydraulics.csv")["pipe"].tolist() == ["P"]
+    assert "violation: pipe P DN100 at peak hour 0" in printed.out
+    assert "1 pipe(s) and 0 consumer(s) violate" in printed.err
+    table = pd.read_csv(out / "hydraulics.csv")  # model pipe P and the boiler's pipe PG, merged into C's zone
+    assert sorted(table["pipe"]) == ["P", "P", "PG", "PG"]
+    assert table.loc[table["violation"].notna(), "pipe"].tolist() == ["P", "P"]
