@@ -309,7 +309,7 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
     record = clock.record
     case, network, inputs, design, model = _final_model(spec, clock, options)
     highs = _highs(options)
-    columns = to_highs(model, highs)
+    columns = to_highs(model, highs).columns
     clock.done("handoff")
     highs.run()
     clock.done("solve")

@@ -55,8 +55,15 @@ class SweepSummary:
     combined_nc: Path
 
 
+_MODELS: dict[str, Any] = {}  # this process's `dhopt.reuse.ModelCache`, kept between the cases it runs
+
+
 def run_case_files(
-    case: dict[str, Any], files: dict[str, bytes], time_limit_s: float | None, shown: dict[str, str] | None = None
+    case: dict[str, Any],
+    files: dict[str, bytes],
+    time_limit_s: float | None,
+    shown: dict[str, str] | None = None,
+    reuse: bool = True,
 ) -> dict[str, Any]:
     """Run one case in a private temporary directory (the task a worker runs).
 
@@ -65,11 +72,14 @@ def run_case_files(
     status (``ok``/``failed``), the error of a `DhoptError`, the wall time [s] and the bytes of
     the result files. ``shown`` names the files in error messages (``case.toml`` and each
     ``inputs/<portable name>`` -> what the user knows them as). Other exceptions propagate: they
-    are bugs, recorded by the caller.
+    are bugs, recorded by the caller. ``reuse``: keep this process's built models for its next
+    case and update them in place when only parameters differ (`dhopt.reuse`).
     """
+    from dhopt.reuse import ModelCache
     from dhopt.run import run_case
     from dhopt.solve import SolveOptions
 
+    cache = _MODELS.setdefault("cache", ModelCache()) if reuse else None
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dhopt-case-") as tmp:
         root = Path(tmp)
@@ -77,10 +87,13 @@ def run_case_files(
             (root / "inputs" / name).parent.mkdir(parents=True, exist_ok=True)
             (root / "inputs" / name).write_bytes(data)
         (root / "case.toml").write_text(to_toml(case), encoding="utf-8")
-        outcome: dict[str, Any] = {"status": "ok", "error": "", "error_type": "", "solver_status": "", "files": {}}
+        outcome: dict[str, Any] = {
+            "status": "ok", "error": "", "error_type": "", "solver_status": "", "reused_model": False, "files": {}
+        }  # fmt: skip
         try:
-            result = run_case(root / "case.toml", root / "out", SolveOptions(time_limit_s, threads=1))
+            result = run_case(root / "case.toml", root / "out", SolveOptions(time_limit_s, threads=1), cache=cache)
             outcome["solver_status"] = result.solve.status
+            outcome["reused_model"] = result.solve.reused
             outcome["files"] = {p.name: p.read_bytes() for p in result.written}
         except DhoptError as error:
             text = " | ".join(error.problems)
@@ -252,7 +265,26 @@ def _client(workers: int | None, scheduler: str | None, todo: int) -> Iterator[A
         nanny_log.setLevel(level)
 
 
-def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream) -> None:
+def _by_structure(cases: list[SweepCase]) -> list[SweepCase]:
+    """Cases that differ only in parameters (`dhopt.reuse.PARAMETER_FIELDS`) next to each other, so a
+    worker's next case can often reuse its built models."""
+    from dhopt.reuse import PARAMETER_FIELDS
+
+    def structure(case: SweepCase) -> str:
+        content = json.loads(json.dumps(case.case, default=str))
+        for section, names in PARAMETER_FIELDS.items():
+            part = content.get(section, {}) if section else content
+            for name in names:
+                if name not in ("network", "timeseries"):
+                    part.pop(name, None)
+        grid = content.get("grid", {})
+        grid["import_limit_MW"] = grid.get("import_limit_MW") is not None  # its value is a parameter
+        return json.dumps(content, sort_keys=True)
+
+    return sorted(cases, key=structure)
+
+
+def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream, reuse) -> None:
     from distributed import as_completed
 
     with _client(workers, scheduler, len(todo)) as client:
@@ -266,7 +298,7 @@ def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress,
         for case in todo:
             files = {name: shipped[p] for name, p in input_files(case.case).items()}
             key = f"dhopt-case-{case.hash[:16]}-{run_id}"
-            args = (portable_case(case.case), files, time_limit_s, _shown(sweep_path, case))
+            args = (portable_case(case.case), files, time_limit_s, _shown(sweep_path, case), reuse)
             future = client.submit(run_case_files, *args, key=key)
             futures[future] = case
         try:
@@ -282,11 +314,11 @@ def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress,
             raise
 
 
-def _run_loop(sweep_path, todo, out, time_limit_s, progress) -> None:
+def _run_loop(sweep_path, todo, out, time_limit_s, progress, reuse) -> None:
     for case in todo:
         files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
         try:
-            outcome = run_case_files(portable_case(case.case), files, time_limit_s, _shown(sweep_path, case))
+            outcome = run_case_files(portable_case(case.case), files, time_limit_s, _shown(sweep_path, case), reuse)
         except Exception as error:  # a bug in one case should not stop the others
             outcome = _crash(error)
         _store(out / "cases", case, outcome)
@@ -302,6 +334,7 @@ def run_sweep(
     keep_hourly: bool = False,
     retry_failed: bool = False,
     quiet: bool = False,
+    reuse: bool = True,
 ) -> SweepSummary:
     """Run every case of a sweep not yet in ``out_dir`` and combine all results.
 
@@ -309,7 +342,8 @@ def run_sweep(
     cases one after the other in this process, without Dask. ``scheduler``: address of an
     existing Dask scheduler instead. ``time_limit_s``: HiGHS time limit per solve [s]. Cases with a
     result (ok or failed) are skipped, failed ones are run again with ``retry_failed``.
-    ``quiet``: no progress line and no summary on stdout.
+    ``quiet``: no progress line and no summary on stdout. ``reuse``: each worker keeps its built
+    models and updates them in place for a case that differs only in parameters (`dhopt.reuse`).
     """
     start = time.perf_counter()
     stream = None if quiet else sys.stdout
@@ -318,13 +352,13 @@ def run_sweep(
     out = Path(out_dir) if out_dir is not None else sweep_path.with_name(sweep_path.name.split(".")[0] + ".batch")
     _claim(out, sweep_path, cases)
     with _locked(out):
-        todo = _pending(out / "cases", cases, retry_failed, stream)
+        todo = _by_structure(_pending(out / "cases", cases, retry_failed, stream))
         progress = _Progress(len(todo), stream)
         try:
             if todo and workers == 0 and not scheduler:
-                _run_loop(sweep_path, todo, out, time_limit_s, progress)
+                _run_loop(sweep_path, todo, out, time_limit_s, progress, reuse)
             elif todo:
-                _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream)
+                _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream, reuse)
         finally:
             progress.close()
         kpis_csv, combined_nc = combine(out, cases, keep_hourly)
@@ -381,6 +415,7 @@ def _table(out: Path, cases: list[SweepCase]) -> pd.DataFrame:
         row = {"scenario": case.name, "hash": case.hash, "status": status["status"], "error": status.get("error", "")}
         row.update(scenario_set=case.scenario or "", solver_status=status.get("solver_status", ""))
         row["wall_s"] = status.get("wall_s", float("nan"))
+        row["reused_model"] = bool(status.get("reused_model", False))
         for key in parameters:  # the value the case ran with, overridden or from the base
             *sections, field = key.split(".")
             table = case.case
@@ -424,9 +459,10 @@ def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tup
     _write_atomically(kpis_csv, lambda p: frame.to_csv(p, index=False))
     labels = ["hash", "status", "error", "scenario_set", "solver_status"]
     parameters = [k for k in frame.columns if k in {key for c in cases for key in c.overrides}]
-    figures = [k for k in frame.columns if k not in {"scenario", "wall_s", *labels, *parameters}]
+    figures = [k for k in frame.columns if k not in {"scenario", "wall_s", "reused_model", *labels, *parameters}]
     combined = xr.Dataset(
-        {k: ("scenario", frame[k].to_numpy(dtype=float)) for k in ["wall_s", *figures]},
+        {k: ("scenario", frame[k].to_numpy(dtype=float)) for k in ["wall_s", *figures]}
+        | {"reused_model": ("scenario", frame["reused_model"].to_numpy(dtype=bool))},
         coords={"scenario": frame["scenario"].to_numpy(dtype=str)}
         | {k: ("scenario", frame[k].fillna("").to_numpy(dtype=str)) for k in labels}
         | {k: ("scenario", frame[k].to_numpy()) for k in parameters},

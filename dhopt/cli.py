@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", metavar="ADDRESS", help="submit to an existing Dask scheduler instead")
     batch.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per case [s]")
     batch.add_argument("--hourly", action="store_true", help="keep hourly series in the combined dataset")
+    batch.add_argument(
+        "--no-reuse", dest="reuse", action="store_false", help="build every case's models anew (default: a worker "
+        "updates its last models in place for a case that differs only in prices, costs or limits)"
+    )  # fmt: skip
     curve = commands.add_parser("export-curve", help="solve a case across heat-export capacities; table, plot, knee")
     curve.add_argument("case", type=Path, help="case file (.toml)")
     curve.add_argument("--mw", default="0:30:5", metavar="START:STOP:STEP", help="export capacities [MW] (default 0:30:5)")
@@ -149,6 +153,7 @@ def _batch(args) -> None:
         scheduler=args.scheduler,
         time_limit_s=args.time_limit,
         keep_hourly=args.hourly,
+        reuse=args.reuse,
     )
 
 

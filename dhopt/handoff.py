@@ -7,6 +7,8 @@ Measured faster than Pyomo's persistent `highs` interface and than an LP-file ro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import highspy
 import numpy as np
 import pyomo.environ as pyo
@@ -15,8 +17,16 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 LESS, GREATER = 1, -1  # row multipliers of the mixed standard form: <= rhs, >= rhs (0: = rhs)
 
 
-def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> list:
-    """Pass `model` (one linear objective) to `highs`; return the Pyomo variables of its columns."""
+@dataclass(frozen=True)
+class Passed:
+    """What `to_highs` handed over: the Pyomo variable of each column and the constraint of each row."""
+
+    columns: list
+    rows: list
+
+
+def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> Passed:
+    """Pass `model` (one linear objective) to `highs`; return its columns' variables and rows' constraints."""
     form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     columns = form.columns
     lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
@@ -41,13 +51,13 @@ def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> list:
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     highs.passModel(lp)
-    _pass_start(highs, columns, integer)
-    return columns
+    pass_start(highs, columns)
+    return Passed(columns, [row for row, _ in form.rows])
 
 
-def _pass_start(highs: highspy.Highs, columns: list, integer: np.ndarray) -> None:
+def pass_start(highs: highspy.Highs, columns: list) -> None:
     """Integer variables that carry a value are a (partial) MIP start; HiGHS completes the rest."""
-    index = [i for i in np.flatnonzero(integer) if columns[i].value is not None]
+    index = [i for i, v in enumerate(columns) if v.is_integer() and v.value is not None]
     if index:
         values = np.array([columns[i].value for i in index], dtype=float)
         highs.setSolution(len(index), np.array(index, dtype=np.int32), values)

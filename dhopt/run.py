@@ -19,12 +19,12 @@ from dhopt.case import Horizon, load_case
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
-from dhopt.model import build_model, design_of, fix_design
+from dhopt.model import design_of
 from dhopt.network import load_network
 from dhopt.reduce import Reduction, reduce_network
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
+from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport, solve
-from dhopt.start import set_start
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASE = PROJECT_ROOT / "cases" / "ballerup.toml"
@@ -79,38 +79,47 @@ def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:
 
 
 def _solved(model: pyo.ConcreteModel, inputs: Inputs, options: SolveOptions) -> SolveReport:
-    """Solve; an infeasible model is explained from its inputs."""
+    """Solve `model`; an infeasible model is explained from its inputs."""
     try:
         return solve(model, options)
     except InfeasibleError as error:
         raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
 
 
-def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases):
+def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptions):
+    """Run a model made ready by `cache`; an infeasible model is explained from its inputs."""
+    try:
+        return cache.run(ready, options)
+    except InfeasibleError as error:
+        raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
+
+
+def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases, cache: ModelCache | None = None):
     """Monolithic, or design on typical days then dispatch every hour with the design fixed.
 
+    `cache` keeps the built models for the next case (`dhopt.reuse`); none: built afresh.
     Returns the solved model, its report and the design stage's annual cost (None if monolithic).
     """
+    cache = cache or ModelCache(keep=False)
     design = None
     design_cost = None
     if uses_two_stage(horizon, inputs):
         design_inputs = typical_days(inputs, horizon.typical_days)
-        design_model = build_model(design_inputs)
-        set_start(design_model, design_inputs)
-        design_report = _solved(design_model, design_inputs, options)
+        ready = cache.ready("design", design_inputs, options)
+        design_model, design_report = _cached(cache, ready, design_inputs, options)
         design, design_cost = design_of(design_model), design_report.objective_EUR
         phases.done(
             "design",
             f"{horizon.typical_days} typical days + peak day, {design_model.nvariables()} variables: "
             f"{design_report.status}, gap {design_report.gap:.2%}, {design_cost:,.0f} EUR/yr",
         )
-    model = build_model(inputs)
-    if design is not None:
-        fix_design(model, design)
-    else:
-        set_start(model, inputs)
-    phases.done("build", f"{model.nvariables()} variables, {model.nconstraints()} constraints")
-    report = _solved(model, inputs, options)
+    ready = cache.ready("dispatch" if design else "monolithic", inputs, options, design)
+    phases.done(
+        "build",
+        f"{ready.model.nvariables()} variables, {ready.model.nconstraints()} constraints"
+        + (" (an earlier case's model, updated in place)" if ready.reused else ""),
+    )
+    model, report = _cached(cache, ready, inputs, options)
     detail = f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}"
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
@@ -118,12 +127,11 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     return model, report, design_cost
 
 
-def _reference(inputs: Inputs, options: SolveOptions) -> dict[str, float]:
+def _reference(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
     """KPIs of the same network and demand without the campus (existing plants only)."""
     reference_inputs, _ = reduce_network(without_campus(inputs))  # pipes that only served the campus go
-    model = build_model(reference_inputs)
-    set_start(model, reference_inputs)
-    _solved(model, reference_inputs, options)
+    cache = cache or ModelCache(keep=False)
+    model, _ = _cached(cache, cache.ready("reference", reference_inputs, options), reference_inputs, options)
     return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
 
 
@@ -142,8 +150,11 @@ def run_case(
     out_dir: str | Path | None = None,
     options: SolveOptions = SolveOptions(),
     progress: Callable[[str], None] | None = None,
+    cache: ModelCache | None = None,
 ) -> RunResult:
-    """Solve one case (default: the embedded Ballerup case) and optionally write its results."""
+    """Solve one case (default: the embedded Ballerup case) and optionally write its results.
+
+    `cache`: models kept from earlier cases, re-solved in place when only parameters differ."""
     phases = _Phases(progress)
     case = load_case(case_path or DEFAULT_CASE)
     if out_dir is not None:
@@ -160,7 +171,7 @@ def run_case(
         f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
     )
 
-    model, report, design_cost = optimise(inputs, case.spec.horizon, options, phases)
+    model, report, design_cost = optimise(inputs, case.spec.horizon, options, phases, cache)
 
     dataset = to_dataset(model, inputs)
     figures = kpis(dataset, inputs, model)
@@ -169,7 +180,7 @@ def run_case(
         if inputs.sources.empty:  # the case is its own reference
             reference, note = figures, "no campus in this case: it is its own reference"
         else:
-            reference = _reference(inputs, options)
+            reference = _reference(inputs, options, cache)
             note = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
     except SolverError as error:  # the case itself solved; only the comparison is missing
         reference = {"co2_t": float("nan"), "annual_cost_EUR": float("nan")}

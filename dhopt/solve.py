@@ -37,28 +37,42 @@ class SolveReport:
     gap: float  # relative MIP gap [-]; 0 for an LP solved to optimality
     handoff_s: float  # Pyomo model -> HiGHS in memory [s]
     solve_s: float  # HiGHS run [s]
+    reused: bool = False  # an earlier case's model updated in place (`dhopt.reuse`), not built
 
 
 def configured_highs(options: SolveOptions) -> highspy.Highs:
     """A HiGHS instance with dhopt's settings: pinned threads, fixed seed, gap, time limit."""
     highs = highspy.Highs()
+    apply_options(highs, options)
+    return highs
+
+
+def apply_options(highs: highspy.Highs, options: SolveOptions) -> None:
+    """Set output, threads, seed, gap and time limit (none: unlimited) on a HiGHS instance."""
     highs.setOptionValue("output_flag", options.verbose)
     highs.setOptionValue("threads", options.threads)
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", options.mip_gap)
-    if options.time_limit_s is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit_s))
-    return highs
+    highs.setOptionValue("time_limit", float("inf") if options.time_limit_s is None else float(options.time_limit_s))
 
 
 def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> SolveReport:
     """Solve in place; raise `SolverError` when there is no usable solution."""
     start = time.perf_counter()
     highs = configured_highs(options)
-    columns = to_highs(model, highs)
-    passed = time.perf_counter()
+    passed = to_highs(model, highs)
+    return run_highs(highs, passed.columns, model, options, handoff_s=time.perf_counter() - start)
+
+
+def run_highs(
+    highs: highspy.Highs, columns: list, model: pyo.ConcreteModel, options: SolveOptions, handoff_s: float
+) -> SolveReport:
+    """Run a HiGHS instance that holds `model`, load its solution into the Pyomo variables and report.
+
+    Raises `InfeasibleError` for an infeasible model and `SolverError` when there is no solution."""
+    start = time.perf_counter()
     highs.run()
-    solve_s = time.perf_counter() - passed
+    solve_s = time.perf_counter() - start
     status = highs.getModelStatus()
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -78,6 +92,6 @@ def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> S
         objective_EUR=objective,
         bound_EUR=bound,
         gap=gap if math.isfinite(gap) else math.inf,
-        handoff_s=passed - start,
+        handoff_s=handoff_s,
         solve_s=solve_s,
     )

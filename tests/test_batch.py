@@ -127,7 +127,7 @@ def test_batch_non_empty_directory_without_sweep_json_refused(tmp_path):
 
 
 def _fake_outcome(calls: list, interrupt_at: int | None = None, crash_at: int | None = None):
-    def fake(case, files, time_limit_s, shown=None):
+    def fake(case, files, time_limit_s, shown=None, reuse=True):
         calls.append(case["name"])
         if len(calls) == interrupt_at:
             raise KeyboardInterrupt
@@ -187,3 +187,18 @@ def test_batch_writes_a_comparison_report(swept):
     assert "<table" in page and "data:image/png;base64," in page
     for name in NAMES:  # every finished scenario is a row of the table
         assert name in page
+
+
+def test_batch_cases_differing_in_prices_reuse_the_models_with_the_same_answers(tmp_path, monkeypatch):
+    """One process, three price cases: the first builds, the others update its models in place."""
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, SCENARIOS.split('[[scenario]]\nname = "broken"')[0])  # the three that run
+    monkeypatch.setattr(batch, "_MODELS", {})  # no model left by another test in this process
+    reused = run_sweep(sweep, tmp_path / "reused", workers=0, quiet=True)
+    fresh = run_sweep(sweep, tmp_path / "fresh", workers=0, quiet=True, reuse=False)
+    warm, cold = pd.read_csv(reused.kpis_csv), pd.read_csv(fresh.kpis_csv)
+    assert warm["reused_model"].tolist() == [False, True, True]
+    assert not cold["reused_model"].any()
+    for column in ("objective_EUR", "co2_t", "hp_capacity_MW", "reference_co2_t"):
+        assert warm[column].to_numpy() == pytest.approx(cold[column].to_numpy(), rel=1e-6), column
+    assert warm["objective_EUR"].nunique() == 3  # the prices matter

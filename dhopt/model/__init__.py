@@ -11,11 +11,11 @@ import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
 from dhopt.model.balance import add_balance
-from dhopt.model.campus import add_campus
+from dhopt.model.campus import add_campus, set_campus_bounds
 from dhopt.model.objective import add_objective
 from dhopt.model.pipes import add_pipes
-from dhopt.model.plants import add_plants
-from dhopt.model.storage import add_storage
+from dhopt.model.plants import add_plants, set_plant_bounds
+from dhopt.model.storage import add_storage, set_storage_bounds
 
 
 def build_model(inputs: Inputs) -> pyo.ConcreteModel:
@@ -46,12 +46,32 @@ def design_of(model: pyo.ConcreteModel) -> dict[str, dict]:
 
 
 def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
-    """Fix the investment decisions of `model` to `design` (integers rounded), leaving dispatch free."""
+    """Hold the investment decisions of `model` at `design` (integers rounded), leaving dispatch free.
+
+    They are held by equal bounds on continuous variables, not fixed: they stay columns, so a model
+    kept in HiGHS (`dhopt.reuse`) takes another design by a change of bounds."""
     for name, values in design.items():
         var = model.find_component(name)
         for index, value in values.items():
             value = 0.0 if value is None else value
-            var[index].fix(round(value) if var[index].is_integer() else max(value, 0.0))
+            value = round(value) if var[index].is_integer() else max(value, 0.0)
+            var[index].domain = pyo.Reals
+            var[index].setlb(value)
+            var[index].setub(value)
+
+
+def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs) -> None:
+    """Re-read what may change without changing the model's structure (`dhopt.reuse`): variable
+    bounds (plant capacity and must-run, largest heat pump and storage), the import limit and the
+    objective (every price and cost)."""
+    set_campus_bounds(model.campus, inputs)
+    set_storage_bounds(model.storage, inputs)
+    set_plant_bounds(model.plants, inputs)
+    if model.find_component("import_limit_MW") is not None:
+        model.import_limit_MW.set_value(inputs.case.spec.grid.import_limit_MW)
+    for name in ("cost", "investment_EUR", "operation_EUR"):
+        model.del_component(name)
+    add_objective(model, inputs)
 
 
 def _annual_co2_t(model: pyo.ConcreteModel, inputs: Inputs) -> pyo.Expression:

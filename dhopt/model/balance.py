@@ -80,4 +80,5 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
 
     limit = inputs.case.spec.grid.import_limit_MW
     if limit is not None:
-        m.grid_limit = pyo.Constraint(m.T, rule=lambda m, t: m.electricity_MW[t] <= limit)
+        m.import_limit_MW = pyo.Param(mutable=True, initialize=limit, doc="electricity import limit [MW]")
+        m.grid_limit = pyo.Constraint(m.T, rule=lambda m, t: m.electricity_MW[t] <= m.import_limit_MW)

@@ -24,10 +24,9 @@ def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     cop = inputs.cop.to_numpy()
     direct_ok = inputs.direct_ok.to_numpy()
     column = {s: i for i, s in enumerate(sources.index)}
-    hp_max = sources["hp_max_MW"].to_dict()
 
     b.S = pyo.Set(initialize=list(sources.index), doc="data-center campuses")
-    b.hp_capacity_MW = pyo.Var(b.S, bounds=lambda b, s: (0.0, hp_max[s]), doc="heat-pump capacity [MW heat]")
+    b.hp_capacity_MW = pyo.Var(b.S, within=pyo.NonNegativeReals, doc="heat-pump capacity [MW heat]")
     b.hp_heat_MW = pyo.Var(b.S, m.T, within=pyo.NonNegativeReals, doc="heat-pump heat output [MW]")
     b.direct_MW = pyo.Var(
         b.S,
@@ -50,20 +49,30 @@ def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
         return b.hp_heat_MW[s, t] / float(cop[t, column[s]])
 
     if hp.unit_size_MW:
-        _add_units(m, b, hp.unit_size_MW, hp.min_part_load, hp_max)
+        _add_units(m, b, hp.unit_size_MW, hp.min_part_load)
+    set_campus_bounds(b, inputs)
     return b
 
 
-def _add_units(m, b, unit_MW: float, min_part_load: float, hp_max: dict) -> None:
-    """Capacity in whole units; each running unit produces between min part load and full load."""
-    most = {s: math.ceil(hp_max[s] / unit_MW - 1e-9) for s in b.S}
-    b.units = pyo.Var(b.S, within=pyo.NonNegativeIntegers, bounds=lambda b, s: (0, most[s]), doc="units built")
-    b.units_on = pyo.Var(
-        b.S, m.T, within=pyo.NonNegativeIntegers, bounds=lambda b, s, t: (0, most[s]), doc="units running"
-    )
-    b.hp_capacity_MW.setub(None)
+def set_campus_bounds(b: pyo.Block, inputs: Inputs) -> None:
+    """Heat-pump capacity <= the campus's largest heat pump [MW]; with units, at most ceil(max / unit) units."""
+    hp_max = inputs.sources["hp_max_MW"].to_dict()
+    unit_MW = inputs.case.spec.heat_pump.unit_size_MW
     for s in b.S:
-        b.hp_capacity_MW[s].setub(most[s] * unit_MW)
+        if unit_MW:
+            most = math.ceil(hp_max[s] / unit_MW - 1e-9)
+            b.units[s].setub(most)
+            for t in b.model().T:
+                b.units_on[s, t].setub(most)
+            b.hp_capacity_MW[s].setub(most * unit_MW)
+        else:
+            b.hp_capacity_MW[s].setub(hp_max[s])
+
+
+def _add_units(m, b, unit_MW: float, min_part_load: float) -> None:
+    """Capacity in whole units; each running unit produces between min part load and full load."""
+    b.units = pyo.Var(b.S, within=pyo.NonNegativeIntegers, doc="units built")
+    b.units_on = pyo.Var(b.S, m.T, within=pyo.NonNegativeIntegers, doc="units running")
 
     @b.Constraint(b.S)
     def capacity_in_units(b, s):

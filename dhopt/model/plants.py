@@ -12,9 +12,16 @@ from dhopt.inputs import Inputs
 
 def add_plants(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     b = m.plants = pyo.Block()
-    plants = inputs.plants
-    low = plants["must_run_MW"].to_dict()
-    high = plants["capacity_MW"].to_dict()
-    b.P = pyo.Set(initialize=list(plants.index), doc="existing plants")
-    b.heat_MW = pyo.Var(b.P, m.T, bounds=lambda b, p, t: (low[p], high[p]), doc="heat output [MW]")
+    b.P = pyo.Set(initialize=list(inputs.plants.index), doc="existing plants")
+    b.heat_MW = pyo.Var(b.P, m.T, doc="heat output [MW]")
+    set_plant_bounds(b, inputs)
     return b
+
+
+def set_plant_bounds(b: pyo.Block, inputs: Inputs) -> None:
+    """must_run_p <= q_pt <= capacity_p [MW]."""
+    low = inputs.plants["must_run_MW"].to_dict()
+    high = inputs.plants["capacity_MW"].to_dict()
+    for (p, _), q in b.heat_MW.items():
+        q.setlb(low[p])
+        q.setub(high[p])

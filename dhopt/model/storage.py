@@ -28,7 +28,8 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     linked = inputs.period_sequence is not None
 
     b.K = pyo.Set(initialize=list(sites.index), doc="storage sites (nodes)")
-    b.capacity_MWh = pyo.Var(b.K, bounds=lambda b, k: (0.0, float(sites[k])), doc="storage capacity [MWh]")
+    b.capacity_MWh = pyo.Var(b.K, within=pyo.NonNegativeReals, doc="storage capacity [MWh]")
+    set_storage_bounds(b, inputs)
     b.level_MWh = pyo.Var(
         b.K, m.T, within=pyo.Reals if linked else pyo.NonNegativeReals, doc="stored heat at the end of the hour [MWh]"
     )
@@ -60,6 +61,12 @@ def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
             return b.level_MWh[k, t] <= b.capacity_MWh[k]
 
     return b
+
+
+def set_storage_bounds(b: pyo.Block, inputs: Inputs) -> None:
+    """Storage capacity <= the site's largest tank [MWh]."""
+    for k in b.K:
+        b.capacity_MWh[k].setub(float(inputs.storage_sites[k]))
 
 
 def _link_periods(m, b, inputs: Inputs, keep_per_period: float, period: int) -> None:
