@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from dhopt.inputs import Inputs
+from dhopt.inputs import Inputs, installed_options
 
 
 def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
@@ -33,9 +33,11 @@ def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
     )
     options = inputs.options
     largest_loss = options["loss_MW_per_K"].groupby(level="pipe").max()
-    candidate = inputs.pipes.index[inputs.pipes["status"] == "candidate"]
-    half = 0.5 * largest_loss.reindex(candidate).fillna(0.0)
-    ends = inputs.pipes.loc[candidate]
+    installed = options.loc[installed_options(options, inputs.pipes), "loss_MW_per_K"].droplevel("dn")
+    # a candidate's largest loss; an existing pipe's largest upgrade adds what it loses beyond the installed DN
+    extra = largest_loss.sub(installed.reindex(largest_loss.index).fillna(0.0))
+    half = 0.5 * extra[extra > 0]
+    ends = inputs.pipes.loc[half.index]
     loss_per_K = inputs.fixed_loss_MW_per_K.add(half.groupby(ends["from_node"]).sum(), fill_value=0.0).add(
         half.groupby(ends["to_node"]).sum(), fill_value=0.0
     )

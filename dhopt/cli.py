@@ -111,6 +111,13 @@ def _parser() -> argparse.ArgumentParser:
     regimes.add_argument("--hours", type=int, metavar="H", help="model only the first H hours of the case's horizon")
     regimes.add_argument("--out", type=Path, help="directory (default results/CASE-regimes)")
     regimes.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per regime [s]")
+    connect = commands.add_parser(
+        "connect", help="best connection point and DN, existing pipes at capacity and their upgrade value"
+    )
+    connect.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
+    connect.add_argument("--out", type=Path, help="directory (default results/CASE-connection)")
+    connect.add_argument("--upgrades", type=int, default=5, metavar="N", help="bottlenecks valued by a re-solve (default 5)")
+    connect.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per solve [s]")
     return parser
 
 
@@ -232,6 +239,18 @@ def _regimes(args) -> None:
     print("written: " + ", ".join(str(p) for p in written))
 
 
+def _connect(args) -> None:
+    from dhopt.planning.connection import plan_connection, summary, write_connection
+    from dhopt.run import DEFAULT_CASE
+    from dhopt.solve import SolveOptions
+
+    case = args.case or DEFAULT_CASE
+    plan = plan_connection(case, SolveOptions(args.time_limit), args.upgrades, print)
+    written = write_connection(args.out or Path("results") / f"{case.stem}-connection", plan)
+    print("\n".join(summary(plan)))
+    print("written: " + ", ".join(str(p) for p in written))
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -244,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"run": _run, "validate": _validate, "report": _report, "batch": _batch}
         commands.update({"export-curve": _export_curve, "pareto": _pareto, "hydraulics": _hydraulics})
         commands["regimes"] = _regimes
+        commands["connect"] = _connect
         code = commands[args.command](args)
     except DhoptError as error:
         for line in error.problems:

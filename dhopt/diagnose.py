@@ -66,12 +66,20 @@ def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:
     return lines
 
 
+AT_CAPACITY = 0.999  # a pipe whose |flow| reaches this share of its capacity runs at capacity [-]
+
+
+def hours_at_capacity(ds: xr.Dataset) -> xr.DataArray:
+    """Hours a year each modelled pipe runs at capacity: sum_t w_t [|f_t| >= 0.999 capacity_t] [h/yr]."""
+    capacity = ds["pipe_capacity_MW"]
+    at_capacity = (abs(ds["pipe_flow_MW"]) >= AT_CAPACITY * capacity) & (capacity > 0)
+    return (at_capacity * ds["weight_h"]).sum("time")
+
+
 def bottlenecks(ds: xr.Dataset) -> list[str]:
     """One line per modelled pipe that runs at its capacity: how many hours a year, and at what flow."""
-    flow = abs(ds["pipe_flow_MW"])
     capacity = ds["pipe_capacity_MW"]
-    at_capacity = (flow >= 0.999 * capacity) & (capacity > 0)
-    hours = (at_capacity * ds["weight_h"]).sum("time")
+    hours = hours_at_capacity(ds)
     lines = []
     for pipe in ds["pipe"].values[hours.values > 0]:
         status = str(ds["pipe_status"].sel(pipe=pipe).item())

@@ -41,6 +41,7 @@ class Inputs:
     plant_electricity_per_heat: pd.Series  # plant: MWh electricity per MWh heat (e-boilers) [-]
     pipes: pd.DataFrame  # id: from_node, to_node, length_m, status, dn
     options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR
+    # (an existing pipe: its installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)
     node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
     pipe_members: pd.Series  # original pipe id -> pipe of this model ("" when reduction removed it)
     case: Case
@@ -190,13 +191,14 @@ def _plants(case: Case, network: Network, electricity: np.ndarray):
     return plants, cost, pd.Series(per_heat, index=frame.index)
 
 
-def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
-    """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost."""
-    pipes = network.pipes
-    exploded = pipes["dn_options"].explode()
+def pipe_options(case: Case, pipes: pd.DataFrame) -> pd.DataFrame:
+    """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost: every
+    candidate DN, and for an existing pipe its installed DN (no cost) and any upgrade DNs (costed
+    like a new pipe of that DN, which replaces the installed one). ``pipes``: the network's pipe table."""
+    exploded = (pipes["dn_options"] + pipes["upgrade_dn_options"]).explode()
     catalogue = physics.pipe_catalogue().reindex(exploded.to_numpy().astype(int))
     length_m = pipes["length_m"].reindex(exploded.index).to_numpy()
-    candidate = pipes["status"].reindex(exploded.index).eq("candidate").to_numpy()
+    candidate = exploded.to_numpy().astype(float) != pipes["dn"].reindex(exploded.index).to_numpy()  # new pipes
     cost = case.spec.pipes
     annuity = physics.annuity_factor(case.spec.economics.discount_rate, cost.lifetime_yr)
     dn = exploded.to_numpy().astype(int)
@@ -214,6 +216,14 @@ def _pipe_options(case: Case, network: Network) -> pd.DataFrame:
         },
         index=pd.MultiIndex.from_arrays([exploded.index, dn], names=["pipe", "dn"]),
     )
+
+
+def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``options`` are an existing pipe at its installed DN (the others are choices:
+    candidate DNs and upgrades of existing pipes)."""
+    installed = pipes["dn"].where(pipes["status"] == "existing")
+    at = installed.reindex(options.index.get_level_values("pipe")).to_numpy()
+    return at == options.index.get_level_values("dn").to_numpy()
 
 
 def prepare_inputs(case: Case, network: Network) -> Inputs:
@@ -234,9 +244,8 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     consumers = _consumers(case, network)
     sources, source_heat, cop, direct = _sources(case, network, supply)
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
-    options = _pipe_options(case, network)
-    fixed = options.loc[network.pipes.index[network.pipes["status"] == "existing"], "loss_MW_per_K"]
-    fixed = fixed.droplevel("dn")
+    options = pipe_options(case, network.pipes)
+    fixed = options.loc[installed_options(options, network.pipes), "loss_MW_per_K"].droplevel("dn")
     ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
     fixed_loss = (
         (0.5 * fixed).groupby(ends["from_node"]).sum().add((0.5 * fixed).groupby(ends["to_node"]).sum(), fill_value=0.0)

@@ -34,7 +34,7 @@ NODE_COLUMNS = (
     "technology", "capacity_MW", "must_run_MW", "marginal_cost_EUR_per_MWh", "co2_t_per_MWh",
     "electric_efficiency", "homes", "annual_heat_MWh", "peak_kW", "min_supply_degC",
 )  # fmt: skip
-PIPE_COLUMNS = ("from_node", "to_node", "length_m", "status", "dn", "dn_options")
+PIPE_COLUMNS = ("from_node", "to_node", "length_m", "status", "dn", "dn_options", "upgrade_dn_options")
 _TEXT_NODE_COLUMNS = ("kind", "cooling", "profile", "technology")
 _TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object  # pandas 2: object, None
 _CSV_REQUIRED = {"nodes": ("id", "kind", "x_m", "y_m"), "edges": ("id", "from", "to", "length_m", "status")}
@@ -505,6 +505,7 @@ def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFra
             check.line(i, "length_m", "a positive number of metres", "nothing, and the geometry is 0 m long")
         length = np.where(given, length, np.where(geometric > 0, geometric, np.nan))
     dn, dn_options = _dns(check, status)
+    upgrade_dn_options = _upgrades(check, status, dn)
     frame = pd.DataFrame(
         {
             "from_node": ends["from"],
@@ -513,6 +514,7 @@ def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFra
             "status": status,
             "dn": dn,
             "dn_options": dn_options,
+            "upgrade_dn_options": upgrade_dn_options,
         },
         index=pd.Index(ids, name="id", dtype=_TEXT_DTYPE),
     )
@@ -556,8 +558,7 @@ def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if _absent(value):
             options[i] = default
             continue
-        items = [s for s in value.replace(",", ";").split(";") if s.strip()] if isinstance(value, str) else value
-        items = [items] if _is_number(items) else items
+        items = _dn_items(value)
         if not isinstance(items, list) or not items:
             check.line(i, "dn_options", "a list of catalogue DNs such as [100, 150] (CSV: 100;150)", _show(value))
             continue
@@ -567,6 +568,46 @@ def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         else:
             options[i] = tuple(sorted({_to_dn(item) for item in items}))
     return dn, options
+
+
+def _dn_items(value):
+    """The items of a DN list: a JSON list, one number, or text such as ``"100;150"`` / ``"100,150"``."""
+    items = [s for s in value.replace(",", ";").split(";") if s.strip()] if isinstance(value, str) else value
+    return [items] if _is_number(items) else items
+
+
+def _upgrades(check: _Checker, status: np.ndarray, dn: np.ndarray) -> np.ndarray:
+    """``upgrade_dn_options`` of every pipe: the larger catalogue DNs an existing pipe may be replaced
+    with (sorted tuple; empty when none is given). Refused on candidates and for DNs not above ``dn``."""
+    known = set(pipe_catalogue().index.tolist())
+    raw = check.table.column("upgrade_dn_options")
+    upgrades = _objects([()] * check.n)
+    expected = "a list of catalogue DNs larger than the pipe's dn, such as [200, 250] (CSV: 200;250)"
+    for i in np.flatnonzero(check.present(raw)):
+        if status[i] == "candidate":
+            check.line(
+                i, "upgrade_dn_options", "nothing on a candidate pipe (its dn_options are the choice)", _show(raw[i])
+            )
+            continue
+        if status[i] != "existing" or np.isnan(dn[i]):
+            continue  # status or dn already reported
+        items = _dn_items(raw[i])
+        if not isinstance(items, list) or not items:
+            check.line(i, "upgrade_dn_options", expected, _show(raw[i]))
+            continue
+        values = [_to_dn(item) for item in items]
+        wrong = [
+            f"{_show(item)} (not a catalogue DN)" if value not in known else f"{value} (not above DN{dn[i]:.0f})"
+            for item, value in zip(items, values, strict=True)
+            if value not in known or value <= dn[i]
+        ]
+        if wrong:
+            check.line(
+                i, "upgrade_dn_options", f"catalogue DNs larger than the pipe's dn {dn[i]:.0f}", ", ".join(wrong)
+            )
+        else:
+            upgrades[i] = tuple(sorted(set(values)))
+    return upgrades
 
 
 DEGREE_SPAN_LIMIT = 5.0  # a network whose coordinates span less than this is taken to be in degrees

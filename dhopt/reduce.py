@@ -4,14 +4,16 @@
 2. chains: candidate pipes in series through empty junctions are one pipe of their total length
    (the same DN along the chain is optimal: same flow, and a larger DN anywhere only costs more);
 3. DN options: a DN larger than the smallest one covering the pipe's flow bound (`dhopt.bounds`)
-   only costs more and loses more heat, so it is dropped; the model limits a candidate's flow by
-   min(capacity, bound) - the tightest big-M that cuts off no feasible flow;
+   only costs more and loses more heat, so it is dropped (likewise an existing pipe's upgrade DNs);
+   the model limits a candidate's flow by min(capacity, bound) - the tightest big-M that cuts off
+   no feasible flow;
 4. sole feeds (when every consumer is to be served): a candidate bridge beyond which lies demand
    but no production is the only way to that demand; it is built with the smallest DN that
    carries it and from then on treated as existing (its cost is a constant of the objective);
 5. zones: an existing pipe whose capacity covers its flow bound in every hour never binds; its ends
-   merge into one zone and its loss stays in the zone's fixed loss. Candidates inside one zone
-   can never pay and are dropped (reported as not built).
+   merge into one zone and its loss stays in the zone's fixed loss (an upgrade of it could only add
+   cost and loss, so its upgrade DNs go too; an existing pipe that may bind stays a model pipe with
+   its upgrades). Candidates inside one zone can never pay and are dropped (reported as not built).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dhopt.bounds import pipe_bounds
-from dhopt.inputs import Inputs
+from dhopt.inputs import Inputs, installed_options
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def merge_chains(inputs: Inputs) -> Inputs:
 
 
 def prune_options(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
-    """Keep, per candidate pipe, the DNs up to the smallest one that covers its flow bound."""
+    """Keep, per candidate (or upgradable) pipe, the DNs up to the smallest one that covers its flow bound."""
     options = inputs.options
     capacity = options["capacity_MW_per_K"]
     need = need_per_K.reindex(options.index.get_level_values("pipe")).to_numpy()
@@ -140,14 +142,15 @@ def prune_options(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
     smallest_cover = frame[frame["covers"]].groupby(level="pipe")["dn"].min()
     limit = smallest_cover.reindex(options.index.get_level_values("pipe")).to_numpy()
     keep = np.isnan(limit) | (frame["dn"].to_numpy() <= limit)
-    existing = inputs.pipes["status"].reindex(options.index.get_level_values("pipe")).eq("existing").to_numpy()
+    installed = installed_options(options, inputs.pipes)
     # A flow never exceeds the bound, so the model may use min(capacity, bound): the tightest big-M.
-    limit = np.minimum(capacity.to_numpy(), np.where(existing, np.inf, need))
-    return inputs.with_(options=options.assign(limit_MW_per_K=limit)[keep | existing])
+    limit = np.minimum(capacity.to_numpy(), np.where(installed, np.inf, need))
+    return inputs.with_(options=options.assign(limit_MW_per_K=limit)[keep | installed])
 
 
 def force_sole_feeds(inputs: Inputs, bounds: pd.DataFrame) -> Inputs:
-    """Build every candidate sole feed with the smallest DN covering its bound; treat it as existing."""
+    """Build every candidate sole feed with the smallest DN covering its bound; treat it as existing
+    (its loss, half to each end, joins the fixed loss of its end nodes as an existing pipe's does)."""
     pipes = inputs.pipes
     sole = pipes.index[(pipes["status"] == "candidate") & bounds["sole_feed"].reindex(pipes.index).to_numpy()]
     if sole.empty:
@@ -164,6 +167,13 @@ def force_sole_feeds(inputs: Inputs, bounds: pd.DataFrame) -> Inputs:
     members = inputs.pipe_members
     forced = members[members.isin(sole)].map(chosen)
     previous = inputs.forced_dn if inputs.forced_dn is not None else pd.Series(dtype=float)
+    half_loss = 0.5 * options.loc[picked, "loss_MW_per_K"].droplevel("dn")
+    ends = pipes.loc[half_loss.index]
+    fixed_loss = (
+        inputs.fixed_loss_MW_per_K.add(half_loss.groupby(ends["from_node"]).sum(), fill_value=0.0)
+        .add(half_loss.groupby(ends["to_node"]).sum(), fill_value=0.0)
+        .reindex(inputs.nodes, fill_value=0.0)
+    )
     return inputs.with_(
         pipes=pipes.assign(
             status=pipes["status"].where(~pipes.index.isin(sole), "existing"),
@@ -172,6 +182,7 @@ def force_sole_feeds(inputs: Inputs, bounds: pd.DataFrame) -> Inputs:
         options=options[keep].assign(annual_cost_EUR=lambda o: o["annual_cost_EUR"].where(~o.index.isin(picked), 0.0)),
         forced_dn=pd.concat([previous, forced.astype(float)]),
         forced_cost_EUR=inputs.forced_cost_EUR + cost,
+        fixed_loss_MW_per_K=fixed_loss,
     )
 
 
@@ -179,7 +190,8 @@ def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
     """Merge the ends of never-binding existing pipes into zones; drop pipes inside a zone."""
     pipes = inputs.pipes
     existing = pipes[pipes["status"] == "existing"]
-    capacity = inputs.options.loc[existing.index, "capacity_MW_per_K"].droplevel("dn")
+    options = inputs.options
+    capacity = options.loc[installed_options(options, pipes), "capacity_MW_per_K"].droplevel("dn")
     contracted = existing.index[
         capacity.reindex(existing.index).to_numpy() >= need_per_K[existing.index].to_numpy() - 1e-12
     ]
@@ -214,8 +226,8 @@ def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
 
 
 def _candidate_options(inputs: Inputs) -> int:
-    status = inputs.pipes["status"].reindex(inputs.options.index.get_level_values("pipe"))
-    return int(status.eq("candidate").sum())
+    """(pipe, DN) choices, i.e. binaries: candidate DNs and upgrades of existing pipes."""
+    return int((~installed_options(inputs.options, inputs.pipes)).sum())
 
 
 def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:

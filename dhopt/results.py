@@ -15,7 +15,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 
-from dhopt.inputs import Inputs
+from dhopt.inputs import Inputs, installed_options
 
 RESULT_FILES = ("results.nc", "design.csv", "kpis.json")
 
@@ -125,6 +125,11 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
     dn = pipes["dn"].where(pipes["status"] == "existing", model_pipe.map(built))
     if inputs.forced_dn is not None:
         dn = dn.fillna(inputs.forced_dn.reindex(pipes.index))
+    upgradable = pipes["upgrade_dn_options"].map(len).gt(0)
+    dn = dn.where(~upgradable, model_pipe.map(built).fillna(dn))  # an upgraded existing pipe: its new DN
+    upgrade_dn = np.where(upgradable, np.where(dn > pipes["dn"], dn, 0.0), np.nan)
+    described = {"units": "mm", "description": "existing pipe upgraded to (0: kept, NaN: no upgrade options)"}
+    upgrade = {"link_upgrade_dn": ("link", upgrade_dn, described)}
     return xr.Dataset(
         {
             "node_x_m": ("node", nodes["x_m"].to_numpy(dtype=float), {"units": "m"}),
@@ -136,6 +141,7 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
             "link_length_m": ("link", pipes["length_m"].to_numpy(dtype=float), {"units": "m"}),
             "link_status": ("link", pipes["status"].to_numpy(dtype=str)),
             "link_dn": ("link", dn.to_numpy(dtype=float), {"units": "mm", "description": "NaN: not built"}),
+            **upgrade,
             "link_model_pipe": ("link", model_pipe.fillna("").to_numpy(dtype=str)),
             "pipe_from_zone": ("pipe", inputs.pipes["from_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
             "pipe_to_zone": ("pipe", inputs.pipes["to_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
@@ -174,7 +180,11 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     rejected, plants = annual("rejected_heat_MW"), annual("plant_heat_MW")
     candidate_loss = float((ds["pipe_loss_MW"].where(ds["pipe_status"] == "candidate", 0.0) * w).sum())
     fixed_loss = float((inputs.fixed_loss_MW_per_K.sum() * inputs.loss_drive_K * inputs.weight_h).sum())
-    losses = candidate_loss + fixed_loss
+    options = inputs.options
+    installed = options.loc[installed_options(options, inputs.pipes), "loss_MW_per_K"].droplevel("dn")
+    installed_MW = np.outer(installed.reindex(ds["pipe"].values).fillna(0.0), inputs.loss_drive_K)
+    beyond = (ds["pipe_loss_MW"] - installed_MW).where(ds["pipe_status"] == "existing", 0.0)  # upgraded pipes
+    losses = candidate_loss + fixed_loss + float((beyond * w).sum())
     storage_net = annual("storage_charge_MW") - annual("storage_discharge_MW")
     reused = available - rejected
     # IT energy = recoverable heat / recovered share, per campus
@@ -218,8 +228,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
 
 
 def design_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Chosen capacities and pipes (every candidate pipe: its DN, 0 if not built), one row per decision;
-    `ds` must hold the network layer (`network_layer`)."""
+    """Chosen capacities and pipes (every candidate pipe: its DN, 0 if not built; every existing pipe
+    with upgrade options: the DN it is replaced with, 0 if kept), one row per decision; `ds` must hold
+    the network layer (`network_layer`)."""
     rows = [("heat_pump", s, "capacity_MW", float(v)) for s, v in zip(ds["source"].values, ds["hp_capacity_MW"].values)]
     rows += [
         ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
@@ -227,6 +238,10 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
     candidate = ds["link_status"].values == "candidate"  # every candidate pipe of the original network
     for pipe, dn in zip(ds["link"].values[candidate], ds["link_dn"].values[candidate]):
         rows.append(("pipe", pipe, "dn_mm", 0.0 if np.isnan(dn) else float(dn)))
+    if "link_upgrade_dn" in ds:
+        upgradable = ds["link_upgrade_dn"].notnull().values
+        for pipe, dn in zip(ds["link"].values[upgradable], ds["link_upgrade_dn"].values[upgradable]):
+            rows.append(("pipe_upgrade", pipe, "dn_mm", float(dn)))
     return pd.DataFrame(rows, columns=["component", "id", "quantity", "value"])
 
 

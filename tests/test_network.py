@@ -537,6 +537,7 @@ FIELDS = [
     "status",
     "dn",
     "dn_options",
+    "upgrade_dn_options",
     "x_m",
 ]
 MUTATIONS = st.lists(

@@ -3,7 +3,8 @@
 inflow - outflow + heat pumps + direct exchange + plants + discharge - charge + unmet
     = demand + losses,
 with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
-candidate pipe the loss of the DN built. Unmet demand is a costly slack, never a silent
+candidate pipe the loss of the DN built; for an upgraded existing pipe what the new DN loses beyond
+the installed one (which stays in the fixed loss). Unmet demand is a costly slack, never a silent
 infeasibility.
 """
 
@@ -14,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 import pyomo.environ as pyo
 
-from dhopt.inputs import Inputs
+from dhopt.inputs import Inputs, installed_options
 
 
 def _members(frame, column: str) -> dict[str, list[str]]:
@@ -36,10 +37,13 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     plants = _members(inputs.plants, "node")
     storage = set(m.storage.K)
     candidate_loss = defaultdict(list)  # node -> [(pipe, dn, half loss per K)]
-    for (pipe, dn), loss_per_K in inputs.options["loss_MW_per_K"].items():
+    options = inputs.options
+    installed_loss = options.loc[installed_options(options, pipes), "loss_MW_per_K"].droplevel("dn").to_dict()
+    for (pipe, dn), loss_per_K in options["loss_MW_per_K"].items():
         if (pipe, dn) in m.pipes.O:
-            candidate_loss[pipes.at[pipe, "from_node"]].append((pipe, dn, 0.5 * loss_per_K))
-            candidate_loss[pipes.at[pipe, "to_node"]].append((pipe, dn, 0.5 * loss_per_K))
+            extra = loss_per_K - installed_loss.get(pipe, 0.0)  # an upgrade: beyond the installed DN's fixed loss
+            candidate_loss[pipes.at[pipe, "from_node"]].append((pipe, dn, 0.5 * extra))
+            candidate_loss[pipes.at[pipe, "to_node"]].append((pipe, dn, 0.5 * extra))
 
     demand_nodes = [n for n in m.N if n in node_column and demand[:, node_column[n]].max() > 0]
     m.D = pyo.Set(initialize=demand_nodes, doc="nodes with demand")

@@ -1,0 +1,416 @@
+"""Connection planning (issue 5, item 1): where a campus joins the network and with which DN, which
+existing pipes run at capacity and what upgrading each would be worth.
+
+Routes: the candidate pipes of the network grouped into chains through empty junctions of degree 2
+(as `dhopt.reduce.merge_chains` merges them). A route's connection point is an end of it that lies
+on the existing network (an end of an existing pipe); a connection route has a campus at its other
+end. The case is solved once with every route available, so the model chooses the route and its
+DN. With two or more connection routes the case is solved again once per connection route with the
+other connection routes removed: the annual cost of each connection point on its own [EUR/yr].
+
+Upgrade value of an existing pipe at capacity (`dhopt.diagnose.hours_at_capacity`): the full
+horizon's dispatch is solved again with the design fixed and the pipe one catalogue DN larger (its
+capacity and its heat loss), value = C(installed DN) - C(larger DN) - A(larger DN) [EUR/yr], with C
+the annual cost with the design fixed and A the annualised cost of the larger pipe. Re-solving, not
+LP duals: a dual prices only the first MW of extra capacity, while one DN step adds many MW. With
+the design fixed the value is a lower bound (heat pumps and storage do not adapt to the larger pipe).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from dhopt.case import Case, load_case
+from dhopt.diagnose import hours_at_capacity
+from dhopt.inputs import Inputs, installed_options, pipe_options, prepare_inputs
+from dhopt.model import build_model, design_of, fix_design
+from dhopt.network import Network, load_network
+from dhopt.physics import pipe_catalogue
+from dhopt.reduce import reduce_network
+from dhopt.results import kpis, network_layer, to_dataset
+from dhopt.run import DEFAULT_CASE, _Phases, _solved, optimise
+from dhopt.solve import SolveOptions
+
+UPGRADES_VALUED = 5  # bottlenecks whose upgrade is valued by a re-solve, most hours at capacity first
+ROUTE_COLUMNS = ("route", "route_from", "route_to", "connection_point", "campus")
+
+
+@dataclass
+class Solved:
+    """One solve of the case: reduced inputs, solved model, its dataset with the network layer, KPIs."""
+
+    inputs: Inputs
+    model: object
+    dataset: xr.Dataset
+    kpis: dict[str, float]
+    dispatch_cost_EUR: float  # objective of the full horizon's dispatch (design fixed if two-stage) [EUR/yr]
+    two_stage: bool
+
+
+@dataclass
+class ConnectionPlan:
+    routes: pd.DataFrame  # connection.csv: one row per candidate pipe
+    bottlenecks: pd.DataFrame  # bottlenecks.csv: one row per existing pipe at capacity
+    solved: Solved
+    case: Case
+
+
+def routes(network: Network) -> pd.DataFrame:
+    """Per candidate pipe (index): its route (the first pipe id of its chain), the route's two ends
+    (campus end first), its connection point(s) on the existing network and its campus ("" if none;
+    several joined by ';')."""
+    pipes, kind = network.pipes, network.nodes["kind"]
+    candidate = pipes[pipes["status"] == "candidate"]
+    existing_ends = set(pipes.loc[pipes["status"] == "existing", ["from_node", "to_node"]].to_numpy().ravel())
+    degree = pd.concat([pipes["from_node"], pipes["to_node"]]).value_counts()
+    at_node = defaultdict(list)
+    for pipe, u, v in zip(candidate.index, candidate["from_node"], candidate["to_node"], strict=True):
+        at_node[u].append(pipe)
+        at_node[v].append(pipe)
+    links = nx.Graph()
+    links.add_nodes_from(candidate.index)
+    for node, members in at_node.items():
+        if degree[node] == 2 and len(members) == 2 and kind[node] == "junction" and node not in existing_ends:
+            links.add_edge(*members)
+    rows = {}
+    for chain in nx.connected_components(links):
+        chain = sorted(chain)
+        ends = pd.concat([candidate.loc[chain, "from_node"], candidate.loc[chain, "to_node"]]).value_counts()
+        outer = sorted(ends.index[ends == 1], key=lambda n: kind[n] != "source")  # campus end first
+        row = {
+            "route": chain[0],
+            "route_from": outer[0] if outer else "",
+            "route_to": outer[-1] if outer else "",
+            "connection_point": ";".join(n for n in outer if n in existing_ends),
+            "campus": ";".join(n for n in outer if kind[n] == "source"),
+        }
+        rows.update(dict.fromkeys(chain, row))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(ROUTE_COLUMNS))
+
+
+def connection_routes(route_table: pd.DataFrame) -> list[str]:
+    """Routes from a campus to a connection point on the existing network."""
+    joined = route_table[(route_table["campus"] != "") & (route_table["connection_point"] != "")]
+    return list(dict.fromkeys(joined["route"]))
+
+
+def _solve(case: Case, network: Network, options: SolveOptions, progress=None) -> Solved:
+    """Reduce and solve like `dhopt run` (`dhopt.run.optimise`), without the reference."""
+    inputs, _ = reduce_network(prepare_inputs(case, network))
+    model, report, design_cost = optimise(inputs, case.spec.horizon, options, _Phases(progress))
+    dataset = to_dataset(model, inputs)
+    figures = kpis(dataset, inputs, model)
+    dataset = dataset.merge(network_layer(network, inputs, dataset))
+    return Solved(inputs, model, dataset, figures, report.objective_EUR, design_cost is not None)
+
+
+def _without(network: Network, dropped: list[str]) -> Network:
+    """The network without the pipes `dropped`."""
+    graph = network.graph.copy()
+    pipes = network.pipes
+    graph.remove_edges_from((pipes.at[p, "from_node"], pipes.at[p, "to_node"], p) for p in dropped)
+    return Network(network.nodes, pipes.drop(dropped), graph, network.path)
+
+
+def connection_table(network: Network, case: Case, solved: Solved, route_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per candidate pipe: route, ends, length [m], built, DN [mm] (0: not built), annualised
+    cost [EUR/yr], peak flow [MW] and hours at capacity [h/yr] of the model pipe it belongs to."""
+    ds, inputs = solved.dataset, solved.inputs
+    candidate = network.pipes[network.pipes["status"] == "candidate"]
+    dn = ds["link_dn"].to_series().reindex(candidate.index)
+    built = dn.notna()
+    costs = pipe_options(case, candidate)["annual_cost_EUR"]
+    cost = [costs.get((p, int(d)), np.nan) if b else 0.0 for p, d, b in zip(candidate.index, dn, built, strict=True)]
+    model_pipe = inputs.pipe_members.reindex(candidate.index).fillna("")
+    modelled = model_pipe.isin(ds["pipe"].values) & built
+    peak = abs(ds["pipe_flow_MW"]).max("time").to_series()
+    hours = hours_at_capacity(ds).to_series()
+    table = pd.DataFrame(
+        {
+            "route": route_table["route"].reindex(candidate.index),
+            "pipe": candidate.index,
+            "from_node": candidate["from_node"],
+            "to_node": candidate["to_node"],
+            "connection_point": route_table["connection_point"].reindex(candidate.index),
+            "campus": route_table["campus"].reindex(candidate.index),
+            "length_m": candidate["length_m"],
+            "built": built,
+            "dn_mm": dn.fillna(0.0).astype(int),
+            "annual_cost_EUR": cost,
+            "peak_flow_MW": np.where(modelled, model_pipe.map(peak), 0.0),
+            "hours_at_capacity_h": np.where(modelled, model_pipe.map(hours), 0.0),
+        }
+    )
+    return table.reset_index(drop=True)
+
+
+def with_installed_dn(inputs: Inputs, pipe: str, dn: int) -> Inputs:
+    """`inputs` with existing model pipe `pipe` installed at DN `dn` (capacity, limit and loss of that
+    DN; the difference in loss, half to each end, in the fixed loss; its upgrade choices dropped)."""
+    row = pipe_options(inputs.case, _one_pipe(inputs, pipe, "existing", dn))
+    options = inputs.options
+    old_loss = float(options.loc[installed_options(options, inputs.pipes)].loc[pipe, "loss_MW_per_K"].iloc[0])
+    half = 0.5 * (float(row["loss_MW_per_K"].iloc[0]) - old_loss)
+    ends = inputs.pipes.loc[pipe, ["from_node", "to_node"]]
+    fixed = inputs.fixed_loss_MW_per_K.copy()
+    fixed[ends["from_node"]] += half
+    fixed[ends["to_node"]] += half
+    return inputs.with_(
+        pipes=inputs.pipes.assign(dn=inputs.pipes["dn"].where(inputs.pipes.index != pipe, float(dn))),
+        options=pd.concat([options.drop(index=pipe, level="pipe"), row]),
+        fixed_loss_MW_per_K=fixed,
+    )
+
+
+def _one_pipe(inputs: Inputs, pipe: str, status: str, dn: int) -> pd.DataFrame:
+    """A pipe table of model pipe `pipe` alone, with `status` and the one DN option `dn`."""
+    frame = inputs.pipes.loc[[pipe], ["length_m"]]
+    installed = float(dn) if status == "existing" else np.nan
+    return frame.assign(status=status, dn=installed, dn_options=[(dn,)], upgrade_dn_options=[()])
+
+
+def dispatch_cost_EUR(inputs: Inputs, design: dict, options: SolveOptions) -> float:
+    """Annual cost of `inputs` over the full horizon with the investment decisions held at `design` [EUR/yr]."""
+    model = build_model(inputs)
+    fix_design(model, design)
+    return _solved(model, inputs, options).objective_EUR
+
+
+def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str, float]:
+    """Next larger catalogue DN for existing model pipe `pipe`, its annualised cost, the dispatch
+    saving and the net value [EUR/yr] (NaN when the pipe is already the largest DN)."""
+    inputs, ds = solved.inputs, solved.dataset
+    dn = int(ds["pipe_dn"].sel(pipe=pipe))
+    larger = pipe_catalogue().index[pipe_catalogue().index > dn]
+    if larger.empty:
+        return dict.fromkeys(("upgrade_dn_mm", "upgrade_annual_cost_EUR", "saving_EUR", "upgrade_value_EUR"), np.nan)
+    new_dn = int(larger[0])
+    design = design_of(solved.model)
+    chosen = {k: v for k, v in design["pipes.build"].items() if k[0] == pipe}  # the pipe's own upgrade choices
+    design["pipes.build"] = {k: v for k, v in design["pipes.build"].items() if k[0] != pipe}
+    if solved.two_stage:  # the dispatch already ran with the design fixed; less the pipe's own upgrade
+        annual = inputs.options["annual_cost_EUR"]
+        base = solved.dispatch_cost_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in chosen.items())
+    else:  # a monolithic MIP's objective carries its gap: the same dispatch LP as the trial
+        base = dispatch_cost_EUR(with_installed_dn(inputs, pipe, dn), design, options)
+    trial = dispatch_cost_EUR(with_installed_dn(inputs, pipe, new_dn), design, options)
+    cost = float(pipe_options(inputs.case, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
+    return {
+        "upgrade_dn_mm": new_dn,
+        "upgrade_annual_cost_EUR": cost,
+        "saving_EUR": base - trial,
+        "upgrade_value_EUR": base - trial - cost,
+    }
+
+
+def bottleneck_table(
+    network: Network,
+    solved: Solved,
+    options: SolveOptions,
+    valued: int = UPGRADES_VALUED,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """One row per existing pipe of the network that runs at capacity in the solution, most hours
+    first: DN [mm], hours at capacity [h/yr], largest flow and capacity [MW], its upgrade options,
+    and for the first `valued` the value of one DN more (`upgrade_value`)."""
+    ds = solved.dataset
+    hours = hours_at_capacity(ds).to_series()
+    existing = network.pipes.index[network.pipes["status"] == "existing"]
+    at_capacity = hours[(hours > 0) & hours.index.isin(existing) & (ds["pipe_status"] == "existing").values]
+    at_capacity = at_capacity.sort_values(ascending=False, kind="stable")
+    rows = []
+    for rank, (pipe, h) in enumerate(at_capacity.items()):
+        original = network.pipes.loc[pipe]
+        row = {
+            "pipe": pipe,
+            "from_node": original["from_node"],
+            "to_node": original["to_node"],
+            "length_m": original["length_m"],
+            "installed_dn_mm": int(original["dn"]),
+            "dn_mm": int(ds["pipe_dn"].sel(pipe=pipe)),
+            "upgrade_dn_options": ";".join(str(d) for d in original["upgrade_dn_options"]),
+            "hours_at_capacity_h": float(h),
+            "max_flow_MW": float(abs(ds["pipe_flow_MW"].sel(pipe=pipe)).max()),
+            "max_capacity_MW": float(ds["pipe_capacity_MW"].sel(pipe=pipe).max()),
+        }
+        if rank < valued:
+            row.update(upgrade_value(solved, pipe, options))
+            row["method"] = "re-solved dispatch, design fixed"
+            if progress:
+                progress(
+                    f"upgrade   pipe '{pipe}' DN{row['dn_mm']} -> DN{row['upgrade_dn_mm']:.0f}: saves "
+                    f"{row['saving_EUR']:,.0f} EUR/yr for {row['upgrade_annual_cost_EUR']:,.0f} EUR/yr"
+                )
+        else:
+            row["method"] = f"not valued (only the {valued} pipes with most hours are)"
+        rows.append(row)
+    columns = [
+        "pipe", "from_node", "to_node", "length_m", "installed_dn_mm", "dn_mm", "upgrade_dn_options",
+        "hours_at_capacity_h", "max_flow_MW", "max_capacity_MW", "upgrade_dn_mm", "upgrade_annual_cost_EUR",
+        "saving_EUR", "upgrade_value_EUR", "method",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def plan_connection(
+    case_path: str | Path | None = None,
+    options: SolveOptions = SolveOptions(),
+    valued: int = UPGRADES_VALUED,
+    progress: Callable[[str], None] | None = None,
+) -> ConnectionPlan:
+    """Solve the case (default: the embedded one) with every route available; cost each connection
+    route on its own when there are several; value the upgrade of the existing pipes at capacity."""
+    case = load_case(case_path or DEFAULT_CASE)
+    network = load_network(case.network_path)
+    route_table = routes(network)
+    solved = _solve(case, network, options, progress)
+    table = connection_table(network, case, solved, route_table)
+    connecting = connection_routes(route_table)
+    table["annual_cost_alone_EUR"] = np.nan
+    table["campus_heat_alone_MWh"] = np.nan
+    built = set(table.loc[table["built"] & table["route"].isin(connecting), "route"])
+    if len(connecting) > 1:
+        for route in connecting:
+            if built == {route}:
+                figures = solved.kpis
+            else:
+                others = route_table.index[route_table["route"].isin(set(connecting) - {route})]
+                figures = _solve(case, _without(network, list(others)), options).kpis
+                if progress:
+                    progress(f"alone     route '{route}': {figures['annual_cost_EUR']:,.0f} EUR/yr")
+            on_route = table["route"] == route
+            table.loc[on_route, "annual_cost_alone_EUR"] = figures["annual_cost_EUR"]
+            table.loc[on_route, "campus_heat_alone_MWh"] = figures["campus_heat_to_network_MWh"]
+    return ConnectionPlan(table, bottleneck_table(network, solved, options, valued, progress), solved, case)
+
+
+def summary(plan: ConnectionPlan) -> list[str]:
+    """The best connection point and DN, the alternatives, the top bottlenecks with their upgrade value."""
+    table = plan.routes
+    lines = []
+    for route, part in table[table["campus"] != ""].groupby("route", sort=False):
+        head = part.iloc[0]
+        where = f"route '{route}' {head['campus']} -> {head['connection_point'] or head['route_to']}"
+        length = part["length_m"].sum()
+        alone = part["annual_cost_alone_EUR"].iloc[0]
+        cost_alone = "" if np.isnan(alone) else f"; system {alone:,.0f} EUR/yr with this route only"
+        if part["built"].all():
+            dns = "/".join(f"DN{d}" for d in dict.fromkeys(part["dn_mm"]))
+            lines.append(
+                f"connection: {where} ({length:,.0f} m, {dns}, {part['annual_cost_EUR'].sum():,.0f} EUR/yr "
+                f"pipe annuity, at capacity {part['hours_at_capacity_h'].max():,.0f} h/yr){cost_alone}"
+            )
+        else:
+            lines.append(f"not chosen: {where} ({length:,.0f} m){cost_alone}")
+    if not lines:
+        lines.append("no candidate route joins a campus to the existing network")
+    for row in plan.bottlenecks.head(3).itertuples():
+        value = (
+            f"; DN{row.upgrade_dn_mm:.0f} would save {row.saving_EUR:,.0f} EUR/yr for "
+            f"{row.upgrade_annual_cost_EUR:,.0f} EUR/yr: net {row.upgrade_value_EUR:+,.0f} EUR/yr"
+            if isinstance(row.upgrade_value_EUR, float) and not np.isnan(row.upgrade_value_EUR)
+            else ""
+        )
+        lines.append(
+            f"bottleneck: existing pipe '{row.pipe}' DN{row.dn_mm} at capacity {row.hours_at_capacity_h:,.0f} h/yr "
+            f"(up to {row.max_flow_MW:.2f} MW){value}"
+        )
+    if plan.bottlenecks.empty:
+        lines.append("bottlenecks: no existing pipe runs at capacity")
+    return lines
+
+
+def _link_segments(ds: xr.Dataset, links) -> np.ndarray:
+    """Start and end point of the given links, shape (links, 2, 2) [m]."""
+    position = pd.DataFrame({"x": ds["node_x_m"].values, "y": ds["node_y_m"].values}, index=ds["node"].values)
+    chosen = ds[["link_from", "link_to"]].sel(link=list(links))
+    ends = [position.loc[chosen[end].values, ["x", "y"]].to_numpy() for end in ("link_from", "link_to")]
+    return np.stack(ends, axis=1).reshape(-1, 2, 2)
+
+
+def figure(plan: ConnectionPlan):
+    """The network map (`dhopt.report.network_map`) with the connection routes labelled (chosen: its
+    connection point marked), upgraded existing pipes haloed and existing pipes at capacity coloured
+    by their hours at capacity."""
+    from matplotlib import colormaps
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    from dhopt.report.network_map import network_map
+    from dhopt.report.style import report_style
+
+    ds, table, slow = plan.solved.dataset, plan.routes, plan.bottlenecks
+    with report_style():
+        fig = network_map(ds)
+        ax = fig.axes[0]
+        handles = []
+        upgraded = ds["link"].values[np.nan_to_num(ds["link_upgrade_dn"].values) > 0] if "link_upgrade_dn" in ds else []
+        if len(upgraded):
+            segments = _link_segments(ds, upgraded)
+            ax.add_collection(LineCollection(segments, colors="#6a3d9a", alpha=0.45, linewidths=9, zorder=2))
+            handles.append(Line2D([], [], color="#6a3d9a", alpha=0.45, lw=8, label="existing pipe upgraded"))
+        if len(slow):
+            norm = Normalize(0.0, max(float(slow["hours_at_capacity_h"].max()), 1.0))
+            lines = LineCollection(
+                _link_segments(ds, slow["pipe"]),
+                array=slow["hours_at_capacity_h"].to_numpy(),
+                cmap=colormaps["autumn_r"],
+                norm=norm,
+                linewidths=5,
+                zorder=5,
+            )
+            ax.add_collection(lines)
+            fig.colorbar(lines, ax=ax, shrink=0.6, pad=0.01, label="existing pipe at capacity [h/yr]")
+        for route, part in table[table["campus"] != ""].groupby("route", sort=False):
+            head = part.iloc[0]
+            point = head["connection_point"].split(";")[0] or head["route_to"]
+            x, y = (float(ds[axis].sel(node=point)) for axis in ("node_x_m", "node_y_m"))
+            length_km = part["length_m"].sum() / 1000
+            if part["built"].all():
+                ax.scatter([x], [y], s=160, marker="D", color="#e31a1c", edgecolor="black", zorder=9)
+                text = f"connection point {point}\nroute '{route}', {length_km:.1f} km, DN{part['dn_mm'].max()}"
+                colour = "#a50f15"
+            else:
+                text = f"not chosen: route '{route}' to {point}, {length_km:.1f} km"
+                colour = "#525252"
+            middle = _link_segments(ds, part["pipe"]).reshape(-1, 2).mean(axis=0)
+            ax.annotate(
+                text,
+                (x, y) if part["built"].all() else tuple(middle),
+                xytext=(10, -22),
+                textcoords="offset points",
+                fontsize=9,
+                color=colour,
+                zorder=10,
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": colour, "alpha": 0.9},
+            )
+        if (table["campus"] != "").any():
+            handles.append(
+                Line2D([], [], ls="", marker="D", color="#e31a1c", markeredgecolor="black", label="connection point")
+            )
+        if handles:
+            ax.legend(handles=handles, loc="upper left", frameon=True)
+        chosen = table[table["built"] & (table["campus"] != "")]
+        where = ", ".join(dict.fromkeys(chosen["connection_point"])) or "none"
+        ax.set_title(f"Connection point: {where}; {len(slow)} existing pipe(s) at capacity")
+    return fig
+
+
+def write_connection(out_dir: Path, plan: ConnectionPlan) -> list[Path]:
+    """`connection.csv`, `bottlenecks.csv` and `connection.png` in `out_dir`, each written atomically."""
+    from dhopt.planning.output import write_figure, write_table
+
+    return [
+        write_table(out_dir / "connection.csv", plan.routes),
+        write_table(out_dir / "bottlenecks.csv", plan.bottlenecks),
+        write_figure(out_dir / "connection.png", figure(plan)),
+    ]
