@@ -5,15 +5,21 @@ runs at capacity and what one DN more is worth."""
 from __future__ import annotations
 
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
 
 from dhopt import physics
+from dhopt.case import load_case
 from dhopt.cli import main
 from dhopt.errors import NetworkError
+from dhopt.inputs import prepare_inputs
+from dhopt.model import build_model
 from dhopt.network import load_network
 from dhopt.planning.connection import plan_connection, routes
+from dhopt.reduce import reduce_network
 from dhopt.run import run_case
+from dhopt.solve import solve
 
 HOURS = 4  # each step stands for 8760 / 4 = 2190 h
 DELTA_T_K = 40.0  # supply 80 degC (outdoor -20 degC) minus return 40 degC
@@ -40,12 +46,15 @@ def plant(technology: str, cost: float) -> dict:
             "co2_t_per_MWh": 0.0}  # fmt: skip
 
 
-def feeder_case(tmp_path, pipe: dict, demand_shares, **sections):
+def feeder_case(tmp_path, pipe: dict, demand_shares, gas_pipe: dict | None = None, **sections):
     """Cheap heat at A reaches consumer C (1 MW x share of the year) only through pipe P, 1,000 m;
-    a dear gas boiler G stands beside C (pipe PG, DN300, 10 m)."""
+    a dear gas boiler G stands beside C (pipe PG, DN300, 10 m, with `gas_pipe`'s extra properties)."""
     nodes = [("A", 0, 0, plant("waste_to_energy", CHEAP)), ("C", 1000, 0, consumer(1.0)),
              ("G", 1000, 10, plant("gas_boiler", DEAR))]  # fmt: skip
-    pipes = [("P", "A", "C", {**existing(pipe.pop("dn"), 1000.0), **pipe}), ("PG", "G", "C", existing(300, 10.0))]
+    pipes = [
+        ("P", "A", "C", {**existing(pipe.pop("dn"), 1000.0), **pipe}),
+        ("PG", "G", "C", {**existing(300, 10.0), **(gas_pipe or {})}),
+    ]
     series = write_series(tmp_path, HOURS, residential=[share / 8760.0 for share in demand_shares])
     return write_case(tmp_path, write_network(tmp_path, nodes, pipes), series, HOURS, **sections)
 
@@ -76,6 +85,22 @@ def test_upgrade_chosen_exactly_when_its_annual_cost_is_below_the_saving(tmp_pat
     expected = 8760.0 * hourly_cost(150, 3.0) + share_of_saving * saving if upgraded else 8760.0 * hourly_cost(100, 3.0)
     assert result.kpis["annual_cost_EUR"] == pytest.approx(expected, rel=1e-7)
     assert abs(result.kpis["energy_balance_residual_MWh"]) < 1e-6  # an upgrade's extra loss is counted
+
+
+def test_reduction_with_upgrade_options_keeps_the_optimum(tmp_path):
+    # P (DN100, may become DN150/200) binds and stays a model pipe with its upgrades; PG (DN300, may
+    # become DN400) never binds: it merges into a zone and its upgrade options go. Same optimum.
+    upgrades = {"dn": 100, "upgrade_dn_options": [150, 200]}
+    gas_pipe = {"upgrade_dn_options": [400]}
+    case = feeder_case(tmp_path, upgrades, [3.0, 1.0, 2.0, 3.0], gas_pipe, pipes={"EUR_per_m_per_mm": 1.0})
+    full = prepare_inputs(load_case(case), load_network(tmp_path / "net.geojson"))
+    assert len(full.options) == 3 + 2  # P at DN100, 150 and 200; PG at DN300 and 400
+    reduced, sizes = reduce_network(full)
+    assert list(reduced.pipes.index) == ["P"] and sizes.options_after == 1  # DN150 covers P's bound: DN200 goes
+    full_model, reduced_model = build_model(full), build_model(reduced)
+    full_cost, reduced_cost = solve(full_model).objective_EUR, solve(reduced_model).objective_EUR
+    assert reduced_cost == pytest.approx(full_cost, rel=1e-9)
+    assert round(pyo.value(reduced_model.pipes.build["P", 150])) == 1
 
 
 # ---------------------------------------------- (c) bottleneck hours and (b') the value of one DN more
