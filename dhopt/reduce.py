@@ -58,6 +58,16 @@ def _drop_pipes(inputs: Inputs, dropped: pd.Index) -> Inputs:
     )
 
 
+def drop_campus_routes(inputs: Inputs) -> Inputs:
+    """`inputs` without the candidate pipes ending at a zone that holds campuses and nothing else (no
+    demand, no plant): the campuses' connection routes, for the reference without campuses. (With
+    one route it would go as a dead end; two or more would otherwise join through the empty site.)"""
+    campus_only = set(inputs.sources["node"]) - set(inputs.consumers["node"]) - set(inputs.plants["node"])
+    pipes = inputs.pipes
+    ends = pipes["from_node"].isin(campus_only) | pipes["to_node"].isin(campus_only)
+    return _drop_pipes(inputs, pipes.index[(pipes["status"] == "candidate") & ends])
+
+
 def prune_dead_ends(inputs: Inputs) -> Inputs:
     """Remove candidate pipes leading to empty junction leaves, layer by layer."""
     occupied = _occupied(inputs)

@@ -21,7 +21,7 @@ from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import design_of
 from dhopt.network import load_network
-from dhopt.reduce import Reduction, reduce_network
+from dhopt.reduce import Reduction, drop_campus_routes, reduce_network
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport, solve
@@ -59,9 +59,10 @@ class _Phases:
 
 
 def without_campus(inputs: Inputs) -> Inputs:
-    """The same network and demand with no data-center campus and no storage: the reference."""
+    """The same network and demand with no data-center campus, no storage and no candidate pipe that
+    served only a campus (`dhopt.reduce.drop_campus_routes`): the reference."""
     none = inputs.sources.index[:0]
-    return inputs.with_(
+    return drop_campus_routes(inputs).with_(
         sources=inputs.sources.loc[none],
         source_heat_MW=inputs.source_heat_MW[none],
         cop=inputs.cop[none],

@@ -18,7 +18,7 @@ from dhopt.model import build_model
 from dhopt.network import load_network
 from dhopt.planning.connection import plan_connection, routes
 from dhopt.reduce import reduce_network
-from dhopt.run import run_case
+from dhopt.run import run_case, without_campus
 from dhopt.solve import solve
 
 HOURS = 4  # each step stands for 8760 / 4 = 2190 h
@@ -122,16 +122,16 @@ def test_bottleneck_table_hours_and_upgrade_value_by_hand(tmp_path):
 
 
 # ------------------------------------------------------------- (a) the cheaper connection point
-def two_routes(tmp_path, near_dn: int):
+def two_routes(tmp_path, near_dn: int, routes=("far", "near")):
     """Campus S and consumer C (8 MW, gas boiler beside it); S may connect at J1 through 2,000 m or
-    at J2 through 1,000 m of candidate pipe, each junction joined to C by 100 m of existing pipe
-    (J1: DN300; J2: `near_dn`)."""
+    at J2 through 1,000 m of candidate pipe (`routes`: which of the two exist), each junction joined
+    to C by 100 m of existing pipe (J1: DN300; J2: `near_dn`)."""
     nodes = [("S", 0, 0, campus(10.0)), ("J1", 2000, 0, {"kind": "junction"}), ("J2", 0, 1000, {"kind": "junction"}),
              ("C", 2000, 1000, consumer(8.0)), ("G", 2000, 1010, plant("gas_boiler", DEAR))]  # fmt: skip
     route = {"status": "candidate", "dn_options": [200, 250, 300]}
     pipes = [
-        ("far", "S", "J1", {**route, "length_m": 2000.0}),
-        ("near", "S", "J2", {**route, "length_m": 1000.0}),
+        *[(name, "S", end, {**route, "length_m": length}) for name, end, length in
+          (("far", "J1", 2000.0), ("near", "J2", 1000.0)) if name in routes],
         ("E1", "J1", "C", existing(300, 100.0)),
         ("E2", "J2", "C", existing(near_dn, 100.0)),
         ("EG", "G", "C", existing(300, 10.0)),
@@ -157,6 +157,20 @@ def test_the_cheaper_connection_point_is_chosen(tmp_path, near_dn, chosen, point
     assert alone.drop(chosen).iloc[0] > alone[chosen]  # each route solved on its own: the other costs more
 
 
+def test_reference_without_campus_drops_both_connection_routes(tmp_path):
+    # Without the campus its two routes would join J1 and J2 through the empty site (a candidate loop
+    # kept by the reduction); they served only the campus and go. The reference is the gas boiler
+    # alone: 8 MW plus the three existing pipes' losses, every hour.
+    case = load_case(two_routes(tmp_path, 300))
+    inputs, _ = reduce_network(prepare_inputs(case, load_network(case.network_path)))
+    assert {"near", "far"} <= set(inputs.pipes.index)
+    reference, sizes = reduce_network(without_campus(inputs))
+    assert reference.pipes.empty and sizes.options_after == 0  # an LP: no route, no DN choice
+    result = run_case(case.path)
+    gas_MW = 8.0 + 2 * loss_MW(300, 100.0) + loss_MW(300, 10.0)
+    assert result.kpis["reference_annual_cost_EUR"] == pytest.approx(8760.0 * DEAR * gas_MW, rel=1e-9)
+
+
 def test_routes_are_chains_of_candidate_pipes_through_empty_junctions(tmp_path):
     nodes = [("S", 0, 0, campus()), ("J", 500, 0, {"kind": "junction"}), ("K", 1000, 0, {"kind": "junction"}),
              ("C", 1500, 0, consumer(1.0))]  # fmt: skip
@@ -167,15 +181,36 @@ def test_routes_are_chains_of_candidate_pipes_through_empty_junctions(tmp_path):
     assert table.loc["b", ["route_from", "route_to", "connection_point", "campus"]].tolist() == ["S", "K", "K", "S"]
 
 
+def test_upgrade_value_is_the_difference_of_two_optimised_networks(tmp_path):
+    # Near route only, behind DN150: one DN more (DN200) is worth the optimal annual cost with DN150
+    # less that with DN200 (a network file of its own, heat pump re-sized) less DN200's annuity.
+    (tmp_path / "b").mkdir()
+    near_dn150, near_dn200 = two_routes(tmp_path, 150, ["near"]), two_routes(tmp_path / "b", 200, ["near"])
+    [row] = plan_connection(near_dn150).bottlenecks.itertuples()
+    assert (row.pipe, row.hours_at_capacity_h, row.upgrade_dn_mm) == ("E2", 8760.0, 200)
+    with_dn150 = run_case(near_dn150).kpis["annual_cost_EUR"]
+    with_dn200 = run_case(near_dn200).kpis["annual_cost_EUR"]
+    annuity = PIPE_ANNUITY * 100.0 * (180.0 + 4.0 * 200)
+    assert row.upgrade_annual_cost_EUR == pytest.approx(annuity, rel=1e-9)
+    assert row.upgrade_value_EUR == pytest.approx(with_dn150 - with_dn200 - annuity, rel=1e-6)
+    assert row.upgrade_value_EUR > 1e6  # the campus's heat pumps replace gas behind the larger pipe
+
+
 # ------------------------------------------------------------------------------- (d) CLI end to end
 def test_cli_connect_writes_tables_and_map(tmp_path, capsys):
+    # Behind DN150 (4.4 MW) J2 takes about half of the 8 MW the campus could deliver: the far route
+    # wins, and on its own the near route would keep E2 at capacity in every hour.
     out = tmp_path / "out"
-    assert main(["connect", str(two_routes(tmp_path, 32)), "--out", str(out)]) == 0
+    assert main(["connect", str(two_routes(tmp_path, 150)), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "connection: route 'far' S -> J1 (2,000 m" in printed and "not chosen: route 'near' S -> J2" in printed
+    assert "connection: route 'far' S -> J1 (2,000 m" in printed
+    assert "not chosen: route 'near' S -> J2 (1,000 m)" in printed
+    assert "then existing pipe 'E2' (DN150) at capacity 8,760 h/yr, worth +" in printed
     connection = pd.read_csv(out / "connection.csv")
     assert connection.set_index("route")["built"].to_dict() == {"far": True, "near": False}
-    assert list(pd.read_csv(out / "bottlenecks.csv").columns)[:3] == ["pipe", "from_node", "to_node"]
+    [row] = pd.read_csv(out / "bottlenecks.csv").itertuples()
+    assert (row.scenario, row.pipe, row.hours_at_capacity_h) == ("route 'near' only", "E2", 8760.0)
+    assert row.max_flow_MW == pytest.approx(capacity_MW(150), rel=1e-9)
     assert (out / "connection.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "connection.png").stat().st_size > 20_000
 

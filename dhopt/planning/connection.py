@@ -8,12 +8,14 @@ end. The case is solved once with every route available, so the model chooses th
 DN. With two or more connection routes the case is solved again once per connection route with the
 other connection routes removed: the annual cost of each connection point on its own [EUR/yr].
 
-Upgrade value of an existing pipe at capacity (`dhopt.diagnose.hours_at_capacity`): the full
-horizon's dispatch is solved again with the design fixed and the pipe one catalogue DN larger (its
-capacity and its heat loss), value = C(installed DN) - C(larger DN) - A(larger DN) [EUR/yr], with C
-the annual cost with the design fixed and A the annualised cost of the larger pipe. Re-solving, not
-LP duals: a dual prices only the first MW of extra capacity, while one DN step adds many MW. With
-the design fixed the value is a lower bound (heat pumps and storage do not adapt to the larger pipe).
+Upgrade value of an existing pipe at capacity (`dhopt.diagnose.hours_at_capacity`), in the chosen
+design and in each route-alone solve: the case is optimised again (design and dispatch, as the
+first solve: `dhopt.run.optimise`) with the pipe one catalogue DN larger (its capacity and its heat
+loss), value = C(DN) - C(larger DN) - A(larger DN) [EUR/yr], with C the optimal annual cost and A
+the annualised cost of the larger pipe. Re-solved, not from LP duals: a dual prices only the first
+MW of extra capacity, while one DN step adds many. Not the dispatch alone with the design held
+either: heat pumps sized to what the bottleneck lets through could not use the larger pipe. Pipes
+in series at capacity share one bottleneck: one DN more on one of them moves it to the next.
 """
 
 from __future__ import annotations
@@ -31,15 +33,16 @@ import xarray as xr
 from dhopt.case import Case, load_case
 from dhopt.diagnose import hours_at_capacity
 from dhopt.inputs import Inputs, installed_options, pipe_options, prepare_inputs
-from dhopt.model import build_model, design_of, fix_design
+from dhopt.model import design_of
 from dhopt.network import Network, load_network
 from dhopt.physics import pipe_catalogue
 from dhopt.reduce import reduce_network
 from dhopt.results import kpis, network_layer, to_dataset
-from dhopt.run import DEFAULT_CASE, _Phases, _solved, optimise
+from dhopt.run import DEFAULT_CASE, _Phases, optimise
 from dhopt.solve import SolveOptions
 
 UPGRADES_VALUED = 5  # bottlenecks whose upgrade is valued by a re-solve, most hours at capacity first
+CHOSEN = "chosen design"  # the scenario of the solve with every route available
 ROUTE_COLUMNS = ("route", "route_from", "route_to", "connection_point", "campus")
 
 
@@ -177,37 +180,28 @@ def _one_pipe(inputs: Inputs, pipe: str, status: str, dn: int) -> pd.DataFrame:
     return frame.assign(status=status, dn=installed, dn_options=[(dn,)], upgrade_dn_options=[()])
 
 
-def dispatch_cost_EUR(inputs: Inputs, design: dict, options: SolveOptions) -> float:
-    """Annual cost of `inputs` over the full horizon with the investment decisions held at `design` [EUR/yr]."""
-    model = build_model(inputs)
-    fix_design(model, design)
-    return _solved(model, inputs, options).objective_EUR
-
-
 def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str, float]:
-    """Next larger catalogue DN for existing model pipe `pipe`, its annualised cost, the dispatch
-    saving and the net value [EUR/yr] (NaN when the pipe is already the largest DN)."""
+    """Next larger catalogue DN for existing model pipe `pipe`, its annualised cost, the annual cost
+    saving when the case is optimised again with the pipe at that DN, and the net value [EUR/yr]
+    (NaN when the pipe is already the largest DN)."""
     inputs, ds = solved.inputs, solved.dataset
     dn = int(ds["pipe_dn"].sel(pipe=pipe))
     larger = pipe_catalogue().index[pipe_catalogue().index > dn]
     if larger.empty:
         return dict.fromkeys(("upgrade_dn_mm", "upgrade_annual_cost_EUR", "saving_EUR", "upgrade_value_EUR"), np.nan)
     new_dn = int(larger[0])
-    design = design_of(solved.model)
-    chosen = {k: v for k, v in design["pipes.build"].items() if k[0] == pipe}  # the pipe's own upgrade choices
-    design["pipes.build"] = {k: v for k, v in design["pipes.build"].items() if k[0] != pipe}
-    if solved.two_stage:  # the dispatch already ran with the design fixed; less the pipe's own upgrade
-        annual = inputs.options["annual_cost_EUR"]
-        base = solved.dispatch_cost_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in chosen.items())
-    else:  # a monolithic MIP's objective carries its gap: the same dispatch LP as the trial
-        base = dispatch_cost_EUR(with_installed_dn(inputs, pipe, dn), design, options)
-    trial = dispatch_cost_EUR(with_installed_dn(inputs, pipe, new_dn), design, options)
+    built = design_of(solved.model)["pipes.build"]
+    annual = inputs.options["annual_cost_EUR"]
+    # the pipe at its DN with its own upgrade choices gone: the upgrade the model chose is not paid again
+    base = solved.dispatch_cost_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe)
+    trial_inputs = with_installed_dn(inputs, pipe, new_dn)
+    _, report, _ = optimise(trial_inputs, inputs.case.spec.horizon, options, _Phases(None))
     cost = float(pipe_options(inputs.case, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
     return {
         "upgrade_dn_mm": new_dn,
         "upgrade_annual_cost_EUR": cost,
-        "saving_EUR": base - trial,
-        "upgrade_value_EUR": base - trial - cost,
+        "saving_EUR": base - report.objective_EUR,
+        "upgrade_value_EUR": base - report.objective_EUR - cost,
     }
 
 
@@ -217,10 +211,11 @@ def bottleneck_table(
     options: SolveOptions,
     valued: int = UPGRADES_VALUED,
     progress: Callable[[str], None] | None = None,
+    scenario: str = CHOSEN,
 ) -> pd.DataFrame:
     """One row per existing pipe of the network that runs at capacity in the solution, most hours
     first: DN [mm], hours at capacity [h/yr], largest flow and capacity [MW], its upgrade options,
-    and for the first `valued` the value of one DN more (`upgrade_value`)."""
+    and for the first `valued` the value of one DN more (`upgrade_value`); `scenario` names the solve."""
     ds = solved.dataset
     hours = hours_at_capacity(ds).to_series()
     existing = network.pipes.index[network.pipes["status"] == "existing"]
@@ -230,6 +225,7 @@ def bottleneck_table(
     for rank, (pipe, h) in enumerate(at_capacity.items()):
         original = network.pipes.loc[pipe]
         row = {
+            "scenario": scenario,
             "pipe": pipe,
             "from_node": original["from_node"],
             "to_node": original["to_node"],
@@ -243,17 +239,17 @@ def bottleneck_table(
         }
         if rank < valued:
             row.update(upgrade_value(solved, pipe, options))
-            row["method"] = "re-solved dispatch, design fixed"
+            row["method"] = "case optimised again with one DN more"
             if progress:
                 progress(
-                    f"upgrade   pipe '{pipe}' DN{row['dn_mm']} -> DN{row['upgrade_dn_mm']:.0f}: saves "
+                    f"upgrade   {scenario}: pipe '{pipe}' DN{row['dn_mm']} -> DN{row['upgrade_dn_mm']:.0f}: saves "
                     f"{row['saving_EUR']:,.0f} EUR/yr for {row['upgrade_annual_cost_EUR']:,.0f} EUR/yr"
                 )
         else:
-            row["method"] = f"not valued (only the {valued} pipes with most hours are)"
+            row["method"] = f"not valued (only the first {valued} of a scenario are)"
         rows.append(row)
     columns = [
-        "pipe", "from_node", "to_node", "length_m", "installed_dn_mm", "dn_mm", "upgrade_dn_options",
+        "scenario", "pipe", "from_node", "to_node", "length_m", "installed_dn_mm", "dn_mm", "upgrade_dn_options",
         "hours_at_capacity_h", "max_flow_MW", "max_capacity_MW", "upgrade_dn_mm", "upgrade_annual_cost_EUR",
         "saving_EUR", "upgrade_value_EUR", "method",
     ]  # fmt: skip
@@ -277,54 +273,71 @@ def plan_connection(
     table["annual_cost_alone_EUR"] = np.nan
     table["campus_heat_alone_MWh"] = np.nan
     built = set(table.loc[table["built"] & table["route"].isin(connecting), "route"])
-    if len(connecting) > 1:
-        for route in connecting:
-            if built == {route}:
-                figures = solved.kpis
-            else:
-                others = route_table.index[route_table["route"].isin(set(connecting) - {route})]
-                figures = _solve(case, _without(network, list(others)), options).kpis
-                if progress:
-                    progress(f"alone     route '{route}': {figures['annual_cost_EUR']:,.0f} EUR/yr")
-            on_route = table["route"] == route
-            table.loc[on_route, "annual_cost_alone_EUR"] = figures["annual_cost_EUR"]
-            table.loc[on_route, "campus_heat_alone_MWh"] = figures["campus_heat_to_network_MWh"]
-    return ConnectionPlan(table, bottleneck_table(network, solved, options, valued, progress), solved, case)
+    slow = [bottleneck_table(network, solved, options, valued, progress)]
+    for route in connecting if len(connecting) > 1 else []:
+        if built == {route}:
+            figures = solved.kpis
+        else:
+            others = route_table.index[route_table["route"].isin(set(connecting) - {route})]
+            alone = _without(network, list(others))
+            alone_solved = _solve(case, alone, options)
+            figures = alone_solved.kpis
+            if progress:
+                progress(f"alone     route '{route}' only: {figures['annual_cost_EUR']:,.0f} EUR/yr")
+            slow.append(bottleneck_table(alone, alone_solved, options, valued, progress, f"route '{route}' only"))
+        on_route = table["route"] == route
+        table.loc[on_route, "annual_cost_alone_EUR"] = figures["annual_cost_EUR"]
+        table.loc[on_route, "campus_heat_alone_MWh"] = figures["campus_heat_to_network_MWh"]
+    bottlenecks = pd.concat([t for t in slow if len(t)] or slow[:1], ignore_index=True)
+    return ConnectionPlan(table, bottlenecks, solved, case)
 
 
 def summary(plan: ConnectionPlan) -> list[str]:
-    """The best connection point and DN, the alternatives, the top bottlenecks with their upgrade value."""
-    table = plan.routes
+    """The best connection point and DN, the routes not chosen (their cost on their own and the pipe
+    that holds them back), the top bottlenecks of the chosen design with their upgrade value."""
+    table, slow = plan.routes, plan.bottlenecks
+    best = plan.solved.kpis["annual_cost_EUR"]
     lines = []
     for route, part in table[table["campus"] != ""].groupby("route", sort=False):
         head = part.iloc[0]
         where = f"route '{route}' {head['campus']} -> {head['connection_point'] or head['route_to']}"
         length = part["length_m"].sum()
         alone = part["annual_cost_alone_EUR"].iloc[0]
-        cost_alone = "" if np.isnan(alone) else f"; system {alone:,.0f} EUR/yr with this route only"
         if part["built"].all():
             dns = "/".join(f"DN{d}" for d in dict.fromkeys(part["dn_mm"]))
             lines.append(
                 f"connection: {where} ({length:,.0f} m, {dns}, {part['annual_cost_EUR'].sum():,.0f} EUR/yr "
-                f"pipe annuity, at capacity {part['hours_at_capacity_h'].max():,.0f} h/yr){cost_alone}"
+                f"pipe annuity, at capacity {part['hours_at_capacity_h'].max():,.0f} h/yr); system {best:,.0f} EUR/yr"
             )
-        else:
-            lines.append(f"not chosen: {where} ({length:,.0f} m){cost_alone}")
+            continue
+        text = f"not chosen: {where} ({length:,.0f} m)"
+        if not np.isnan(alone):
+            text += f"; with this route only {alone:,.0f} EUR/yr ({alone - best:+,.0f})"
+        held = slow[slow["scenario"] == f"route '{route}' only"].head(1)
+        for row in held.itertuples():
+            text += f"; then existing pipe '{row.pipe}' (DN{row.dn_mm}) at capacity {row.hours_at_capacity_h:,.0f} h/yr"
+            if not np.isnan(row.upgrade_value_EUR):
+                text += (
+                    f", worth {row.upgrade_value_EUR:+,.0f} EUR/yr as DN{row.upgrade_dn_mm:.0f} "
+                    f"({alone - row.upgrade_value_EUR:,.0f} EUR/yr with this route)"
+                )
+        lines.append(text)
     if not lines:
         lines.append("no candidate route joins a campus to the existing network")
-    for row in plan.bottlenecks.head(3).itertuples():
+    chosen = slow[slow["scenario"] == CHOSEN]
+    for row in chosen.head(3).itertuples():
         value = (
             f"; DN{row.upgrade_dn_mm:.0f} would save {row.saving_EUR:,.0f} EUR/yr for "
             f"{row.upgrade_annual_cost_EUR:,.0f} EUR/yr: net {row.upgrade_value_EUR:+,.0f} EUR/yr"
-            if isinstance(row.upgrade_value_EUR, float) and not np.isnan(row.upgrade_value_EUR)
+            if not np.isnan(row.upgrade_value_EUR)
             else ""
         )
         lines.append(
             f"bottleneck: existing pipe '{row.pipe}' DN{row.dn_mm} at capacity {row.hours_at_capacity_h:,.0f} h/yr "
             f"(up to {row.max_flow_MW:.2f} MW){value}"
         )
-    if plan.bottlenecks.empty:
-        lines.append("bottlenecks: no existing pipe runs at capacity")
+    if chosen.empty:
+        lines.append("bottlenecks: no existing pipe runs at capacity in the chosen design")
     return lines
 
 
@@ -339,7 +352,7 @@ def _link_segments(ds: xr.Dataset, links) -> np.ndarray:
 def figure(plan: ConnectionPlan):
     """The network map (`dhopt.report.network_map`) with the connection routes labelled (chosen: its
     connection point marked), upgraded existing pipes haloed and existing pipes at capacity coloured
-    by their hours at capacity."""
+    by their hours at capacity: solid in the chosen design, dashed with a route not chosen."""
     from matplotlib import colormaps
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
@@ -360,15 +373,21 @@ def figure(plan: ConnectionPlan):
             handles.append(Line2D([], [], color="#6a3d9a", alpha=0.45, lw=8, label="existing pipe upgraded"))
         if len(slow):
             norm = Normalize(0.0, max(float(slow["hours_at_capacity_h"].max()), 1.0))
-            lines = LineCollection(
-                _link_segments(ds, slow["pipe"]),
-                array=slow["hours_at_capacity_h"].to_numpy(),
-                cmap=colormaps["autumn_r"],
-                norm=norm,
-                linewidths=5,
-                zorder=5,
-            )
-            ax.add_collection(lines)
+            for scenario, part in slow.groupby("scenario", sort=False):
+                chosen = scenario == CHOSEN
+                lines = LineCollection(
+                    _link_segments(ds, part["pipe"]),
+                    array=part["hours_at_capacity_h"].to_numpy(),
+                    cmap=colormaps["autumn_r"],
+                    norm=norm,
+                    linewidths=5 if chosen else 3,
+                    linestyles="solid" if chosen else (0, (2, 1.5)),
+                    zorder=5 if chosen else 4,
+                )
+                ax.add_collection(lines)
+                label = "at capacity in the chosen design" if chosen else f"at capacity with {scenario}"
+                style = "-" if chosen else (0, (2, 1.5))
+                handles.append(Line2D([], [], color=colormaps["autumn_r"](0.6), lw=3, ls=style, label=label))
             fig.colorbar(lines, ax=ax, shrink=0.6, pad=0.01, label="existing pipe at capacity [h/yr]")
         for route, part in table[table["campus"] != ""].groupby("route", sort=False):
             head = part.iloc[0]
@@ -381,6 +400,8 @@ def figure(plan: ConnectionPlan):
                 colour = "#a50f15"
             else:
                 text = f"not chosen: route '{route}' to {point}, {length_km:.1f} km"
+                extra = part["annual_cost_alone_EUR"].iloc[0] - plan.solved.kpis["annual_cost_EUR"]
+                text += "" if np.isnan(extra) else f"\non its own {extra:+,.0f} EUR/yr"
                 colour = "#525252"
             middle = _link_segments(ds, part["pipe"]).reshape(-1, 2).mean(axis=0)
             ax.annotate(
@@ -401,7 +422,8 @@ def figure(plan: ConnectionPlan):
             ax.legend(handles=handles, loc="upper left", frameon=True)
         chosen = table[table["built"] & (table["campus"] != "")]
         where = ", ".join(dict.fromkeys(chosen["connection_point"])) or "none"
-        ax.set_title(f"Connection point: {where}; {len(slow)} existing pipe(s) at capacity")
+        at_capacity = int((slow["scenario"] == CHOSEN).sum()) if len(slow) else 0
+        ax.set_title(f"Connection point: {where}; {at_capacity} existing pipe(s) at capacity in the chosen design")
     return fig
 
 
