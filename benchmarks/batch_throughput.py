@@ -2,15 +2,16 @@
 
 Six Ballerup cases of one week each (import limit x grid tariff) are run
 
-* as a plain loop of `run_case` (no batch bookkeeping, no Dask),
-* by `run_sweep(workers=0)` (the batch's hashing and atomic writes, no Dask),
-* by `run_sweep` on a LocalCluster of 1 and of 2 single-threaded workers,
+* as a plain loop of `run_case` (no batch bookkeeping, no Dask, every model built),
+* by `run_sweep(workers=0)` (the batch's hashing and atomic writes, no Dask), with every model
+  built anew (``reuse=False``) and with models kept and updated in place (`dhopt.reuse`),
+* by `run_sweep` on a LocalCluster of 1 and of 2 single-threaded workers, with and without reuse,
 
 each into a fresh directory, and the cases per minute and Dask's overhead against the loop are
 printed as a markdown snippet for benchmarks/README.md::
 
-    python benchmarks/batch_throughput.py            # 6 cases x 168 h, ~2 min on 2 cores
-    python benchmarks/batch_throughput.py --hours 24 # quicker
+    python benchmarks/batch_throughput.py               # 6 cases x 168 h, ~3 min on 2 cores
+    python benchmarks/batch_throughput.py --hours 8760  # the default sweep's full years, ~10 min
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def plain_loop(sweep: Path, directory: Path) -> float:
     return time.perf_counter() - start
 
 
-def batch(sweep: Path, out: Path, workers: int) -> float:
+def batch(sweep: Path, out: Path, workers: int, reuse: bool) -> float:
     """`run_sweep` into a fresh directory [s]; every case must succeed."""
-    summary = run_sweep(sweep, out, workers=workers, quiet=True)
+    summary = run_sweep(sweep, out, workers=workers, quiet=True, reuse=reuse)
     assert summary.ok == summary.total, f"{summary.failed} cases failed, see {summary.kpis_csv}"
     return summary.wall_s
 
@@ -72,11 +73,13 @@ def main() -> None:
         cases = len(expand_sweep(sweep))
         (root / "loop").mkdir()
         timings = {"plain loop of run_case": plain_loop(sweep, root / "loop")}
-        timings["run_sweep, workers=0 (no Dask)"] = batch(sweep, root / "batch0", 0)
-        for workers in (1, 2):
-            timings[f"run_sweep, LocalCluster {workers} worker{'s' if workers > 1 else ''}"] = batch(
-                sweep, root / f"batch{workers}", workers
-            )
+        for workers in (0, 1, 2):
+            where = "workers=0 (no Dask)" if workers == 0 else f"LocalCluster {workers} worker{'s' * (workers > 1)}"
+            for reuse in (False, True):
+                out = root / f"batch{workers}{'_reuse' * reuse}"
+                timings[f"run_sweep, {where}, {'models reused' if reuse else 'built anew'}"] = batch(
+                    sweep, out, workers, reuse
+                )
     loop = timings["plain loop of run_case"]
     print(f"### Batch throughput: {cases} Ballerup cases of {args.hours} h\n")
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
@@ -88,7 +91,8 @@ def main() -> None:
         )
     print(
         "\nDask's overhead is mostly fixed per run: starting the cluster, and each worker process importing "
-        "dhopt (Pyomo, tsam, xarray) before its first case."
+        "dhopt (Pyomo, tsam, xarray) before its first case. With reuse, a worker builds its models for its first "
+        "case only and updates them in place (costs, bounds, import limit) for the others."
     )
 
 

@@ -27,6 +27,7 @@ from dhopt.network import load_network
 from dhopt.physics import annuity_factor
 from dhopt.reduce import reduce_network
 from dhopt.results import kpis, to_dataset
+from dhopt.reuse import ModelCache
 from dhopt.run import _Phases, _reference, optimise
 from dhopt.solve import SolveOptions
 
@@ -160,7 +161,7 @@ def export_curve(
         progress(
             f"reference without campus: {reference['co2_t']:,.0f} t CO2/yr, {reference['annual_cost_EUR']:,.0f} EUR/yr"
         )
-    rows = []
+    rows, cache = [], ModelCache()  # points whose reduced network is the same re-solve one model
     for mw in sorted(set(export_MW)):
         if mw <= 0:
             zero = {**reference, "campus_heat_to_network_MWh": 0.0, "homes_heated_by_campus": 0.0}
@@ -170,7 +171,7 @@ def export_curve(
         point.setdefault("heat_pump", {})["max_MW"] = float(mw)
         case = case_from_dict(path, point)
         point_inputs, _ = reduce_network(prepare_inputs(case, network))
-        model, report, _ = optimise(point_inputs, case.spec.horizon, options, _Phases(None))
+        model, report, _ = optimise(point_inputs, case.spec.horizon, options, _Phases(None), cache)
         figures = kpis(to_dataset(model, point_inputs), point_inputs, model)
         rows.append(_point_row(mw, figures, reference, price, rate, life, report.status, report.gap))
         if progress:
