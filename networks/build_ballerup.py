@@ -17,8 +17,11 @@ Starting from the topotherm district graph (anonymised German district, coordina
   every hour of the default time series (heating curve 80/65 degC at -12/16 degC outdoor, return 40
   degC). Pipes off the tree (street loops) are left out: the distribution network is radial, as most
   Danish distribution networks are;
-- a `campus` source is placed 3,000 m from plant_site, away from the consumers' centroid, with one
-  CANDIDATE `transmission` pipe (3,200 m trench, DN250-500) to plant_site.
+- a `campus` source is placed 3,000 m north of plant_site, with two CANDIDATE connection routes:
+  `transmission` to plant_site (3,200 m trench, DN250-500) and `north`, a shorter route to the
+  nearest node of the district's DN250 north branch (trench TRENCH_FACTOR x the straight line,
+  DN250-350), from where the campus heat reaches the rest of the district only through that
+  branch's DN250 pipes.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ HOMES = 8000
 HOME_MWH = 18.1  # Danish standard house, 130 m2 (DEA) [MWh/yr]
 MARGIN = 1.15  # head-room for network losses and rounding [-]
 PLANT_SITE = "plant_site"
+CAMPUS_DISTANCE_M = 3000.0  # straight line from plant_site to the campus, due north [m]
+TRANSMISSION_M = 3200.0  # trench of the transmission line to plant_site [m]
+TRENCH_FACTOR = TRANSMISSION_M / CAMPUS_DISTANCE_M  # trench length over straight line, both routes [-]
+NORTH_BRANCH_DN = 250  # the north route joins the nearest node on an existing pipe of this DN
 NOTE = (
     "Synthetic stand-in for a Ballerup (Greater Copenhagen) district-heating network, default dhopt case. "
     "Topology, lengths and relative sizes from the topotherm one-producer district (MIT; an anonymised real "
@@ -106,10 +113,12 @@ def main() -> None:
 
     xy = nodes[["x_m", "y_m"]]
     site = xy.loc[PLANT_SITE].to_numpy()
-    away = site - xy.loc[homes.index].mean().to_numpy()
-    away /= np.hypot(*away)
-    side = np.array([-away[1], away[0]])  # perpendicular: the plants sit beside the site, off the transmission line
-    campus = site + 3000.0 * away
+    north = np.array([0.0, 1.0])
+    side = np.array([-north[1], north[0]])  # perpendicular: the plants sit beside the site, off the transmission line
+    campus = site + CAMPUS_DISTANCE_M * north
+    on_branch = {n for pipe, u, v, _ in rows if dn.get(pipe) == NORTH_BRANCH_DN for n in (u, v)} - {PLANT_SITE}
+    joint = min(sorted(on_branch), key=lambda n: np.hypot(*(xy.loc[n].to_numpy() - campus)))
+    joint_m = float(np.hypot(*(xy.loc[joint].to_numpy() - campus)))
     features = [
         point({"id": PLANT_SITE, "kind": "junction"}, *site),
         point(
@@ -159,15 +168,29 @@ def main() -> None:
                 "id": "transmission",
                 "from": "campus",
                 "to": PLANT_SITE,
-                "length_m": 3200.0,
+                "length_m": TRANSMISSION_M,
                 "status": "candidate",
                 "dn_options": [250, 300, 350, 400, 450, 500],
             },
             [campus, site],
         )
     )
+    features.append(
+        line(
+            {
+                "id": "north",
+                "from": "campus",
+                "to": joint,
+                "length_m": round(TRENCH_FACTOR * joint_m),
+                "status": "candidate",
+                "dn_options": [250, 300, 350],
+            },
+            [campus, xy.loc[joint].to_numpy()],
+        )
+    )
     write_geojson(NETWORKS / "ballerup.geojson", NOTE, features)
     print(f"ballerup: {len(tree)} of {len(rows)} district pipes kept (the shortest-path tree)")
+    print(f"north route: campus -> {joint} ({joint_m:,.0f} m straight, {TRENCH_FACTOR * joint_m:,.0f} m trench)")
     verify()
 
 

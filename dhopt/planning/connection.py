@@ -298,7 +298,8 @@ def summary(plan: ConnectionPlan) -> list[str]:
     table, slow = plan.routes, plan.bottlenecks
     best = plan.solved.kpis["annual_cost_EUR"]
     lines = []
-    for route, part in table[table["campus"] != ""].groupby("route", sort=False):
+    joining = table[table["campus"] != ""]
+    for route, part in joining.sort_values("built", ascending=False, kind="stable").groupby("route", sort=False):
         head = part.iloc[0]
         where = f"route '{route}' {head['campus']} -> {head['connection_point'] or head['route_to']}"
         length = part["length_m"].sum()
@@ -317,10 +318,7 @@ def summary(plan: ConnectionPlan) -> list[str]:
         for row in held.itertuples():
             text += f"; then existing pipe '{row.pipe}' (DN{row.dn_mm}) at capacity {row.hours_at_capacity_h:,.0f} h/yr"
             if not np.isnan(row.upgrade_value_EUR):
-                text += (
-                    f", worth {row.upgrade_value_EUR:+,.0f} EUR/yr as DN{row.upgrade_dn_mm:.0f} "
-                    f"({alone - row.upgrade_value_EUR:,.0f} EUR/yr with this route)"
-                )
+                text += f", worth {row.upgrade_value_EUR:+,.0f} EUR/yr as DN{row.upgrade_dn_mm:.0f}"
         lines.append(text)
     if not lines:
         lines.append("no candidate route joins a campus to the existing network")
@@ -407,7 +405,7 @@ def figure(plan: ConnectionPlan):
             ax.annotate(
                 text,
                 (x, y) if part["built"].all() else tuple(middle),
-                xytext=(10, -22),
+                xytext=(10, -22) if part["built"].all() else (24, -6),
                 textcoords="offset points",
                 fontsize=9,
                 color=colour,
