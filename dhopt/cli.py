@@ -1,7 +1,7 @@
 """Command line: `dhopt run [CASE]`, `dhopt validate CASE`. Parses arguments, calls `run_case`.
 
-Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR`, `dhopt regimes [CASE]`
-(`dhopt.planning`).
+Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR`, `dhopt regimes [CASE]`,
+`dhopt connect [CASE]` (`dhopt.planning`).
 
 Exit codes: 0 success, 2 bad input (case or network), 3 solver failure (infeasible, no solution
 within the time limit), 4 hydraulic limits violated, 130 interrupted.

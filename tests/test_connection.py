@@ -233,6 +233,15 @@ def test_bad_upgrade_dn_options_is_one_line(tmp_path, capsys, value, got):
     assert line.endswith(got)
 
 
+def test_upgrade_dn_options_from_a_csv_network(tmp_path):
+    (tmp_path / "nodes.csv").write_text("id,kind,x_m,y_m,it_load_MW,cooling,annual_heat_MWh\n"
+                                        "S,source,0,0,5,liquid,\nC,consumer,100,0,,,8760\n")  # fmt: skip
+    (tmp_path / "edges.csv").write_text("id,from,to,length_m,status,dn,upgrade_dn_options\n"
+                                        "P,S,C,100,existing,100,200;150\nQ,S,C,100,existing,100,\n")  # fmt: skip
+    pipes = load_network(tmp_path).pipes
+    assert pipes["upgrade_dn_options"].to_dict() == {"P": (150, 200), "Q": ()}
+
+
 def test_upgrade_dn_options_refused_on_a_candidate(tmp_path):
     nodes = [("S", 0, 0, campus()), ("C", 100, 0, consumer(1.0))]
     pipes = [("P", "S", "C", {"status": "candidate", "upgrade_dn_options": [200]})]

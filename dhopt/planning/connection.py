@@ -54,8 +54,7 @@ class Solved:
     model: object
     dataset: xr.Dataset
     kpis: dict[str, float]
-    dispatch_cost_EUR: float  # objective of the full horizon's dispatch (design fixed if two-stage) [EUR/yr]
-    two_stage: bool
+    objective_EUR: float  # of the last solve, over the full horizon (the dispatch if two-stage) [EUR/yr]
 
 
 @dataclass
@@ -108,11 +107,11 @@ def connection_routes(route_table: pd.DataFrame) -> list[str]:
 def _solve(case: Case, network: Network, options: SolveOptions, progress=None) -> Solved:
     """Reduce and solve like `dhopt run` (`dhopt.run.optimise`), without the reference."""
     inputs, _ = reduce_network(prepare_inputs(case, network))
-    model, report, design_cost = optimise(inputs, case.spec.horizon, options, _Phases(progress))
+    model, report, _ = optimise(inputs, case.spec.horizon, options, _Phases(progress))
     dataset = to_dataset(model, inputs)
     figures = kpis(dataset, inputs, model)
     dataset = dataset.merge(network_layer(network, inputs, dataset))
-    return Solved(inputs, model, dataset, figures, report.objective_EUR, design_cost is not None)
+    return Solved(inputs, model, dataset, figures, report.objective_EUR)
 
 
 def _without(network: Network, dropped: list[str]) -> Network:
@@ -193,7 +192,7 @@ def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str,
     built = design_of(solved.model)["pipes.build"]
     annual = inputs.options["annual_cost_EUR"]
     # the pipe at its DN with its own upgrade choices gone: the upgrade the model chose is not paid again
-    base = solved.dispatch_cost_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe)
+    base = solved.objective_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe)
     trial_inputs = with_installed_dn(inputs, pipe, new_dn)
     _, report, _ = optimise(trial_inputs, inputs.case.spec.horizon, options, _Phases(None))
     cost = float(pipe_options(inputs.case, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
