@@ -6,6 +6,15 @@ direct exchange, storage discharge) and absorb(t) = demand + losses + storage ch
 on a loop: what can enter or leave its 2-edge-connected block (its own production or absorption plus
 what the bridges around it can carry in or out). Flows can be taken without circulation, so an
 optimal dispatch exists within these bounds.
+
+Absorption is linear in a few hourly features: absorb_n(t) = W_n . f(t), with
+f(t) = (share_1(t), ..., share_P(t), loss drive(t) [K], 1) over the P consumer profiles and
+W_n = (annual heat of each profile at node n [MWh], loss conductance [MW/K], charging power [MW]).
+A side's or block's absorption is the sum of its nodes' rows W_n, so no hour x node array is formed.
+Every bound divided by dT_t is nondecreasing in g(t) = f(t) / dT_t (each a min, max or sum of
+W . g(t) and supply x 1 / dT_t, with W, supply >= 0), so its maximum over the horizon is reached in
+an hour whose g(t) no other hour's exceeds in every feature (`peak_hours`: a handful of the 8,760).
+Bounds are evaluated in those hours only, per pipe (CHUNK pipes at a time) and per block of a loop.
 """
 
 from __future__ import annotations
@@ -17,20 +26,34 @@ from scipy import sparse
 
 from dhopt.inputs import Inputs, installed_options
 
+CHUNK = 512  # pipes whose hourly bounds are evaluated together (time x CHUNK arrays)
 
-def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
-    """Largest production per node [MW] and largest absorption per node and hour [MW] (node x time)."""
+
+def _features(inputs: Inputs) -> np.ndarray:
+    """f(t) = (profile shares [1/h], loss drive [K], 1), time x (P + 2)."""
+    drive = inputs.loss_drive_K.to_numpy(dtype=float)
+    return np.column_stack([inputs.profile_share.to_numpy(dtype=float), drive, np.ones(len(drive))])
+
+
+def _storage_power(inputs: Inputs) -> np.ndarray:
+    """Largest storage charging (= discharging) power per node [MW]: capacity / charge_hours."""
+    power = inputs.storage_sites / inputs.case.spec.storage.charge_hours
+    return power.groupby(level=0).sum().reindex(inputs.nodes, fill_value=0.0).to_numpy()
+
+
+def _supply(inputs: Inputs) -> np.ndarray:
+    """Largest production per node [MW]: plants, campus output and storage discharge."""
     nodes = inputs.nodes
-    spec = inputs.case.spec.storage
-    storage_power = inputs.storage_sites / spec.charge_hours
     # A campus delivers most through its heat pump: Q_t COP_t / (COP_t - 1) >= direct exchange Q_t.
     lifted = (inputs.source_heat_MW * inputs.cop / (inputs.cop - 1.0).clip(lower=1e-9)).max()
     source_supply = lifted.reindex(inputs.sources.index).fillna(0.0).groupby(inputs.sources["node"]).sum()
-    supply = (
-        inputs.plants.groupby("node")["capacity_MW"].sum().reindex(nodes, fill_value=0.0)
-        + source_supply.reindex(nodes, fill_value=0.0)
-        + storage_power.groupby(level=0).sum().reindex(nodes, fill_value=0.0)
-    )
+    plants = inputs.plants.groupby("node")["capacity_MW"].sum().reindex(nodes, fill_value=0.0)
+    return (plants + source_supply.reindex(nodes, fill_value=0.0)).to_numpy() + _storage_power(inputs)
+
+
+def _absorb_rows(inputs: Inputs) -> np.ndarray:
+    """W_n per node (node x (P + 2)): absorb_n(t) = W_n . f(t) = demand + largest loss + charging [MW]."""
+    nodes = inputs.nodes
     options = inputs.options
     largest_loss = options["loss_MW_per_K"].groupby(level="pipe").max()
     installed = options.loc[installed_options(options, inputs.pipes), "loss_MW_per_K"].droplevel("dn")
@@ -41,11 +64,92 @@ def _node_bounds(inputs: Inputs) -> tuple[pd.Series, np.ndarray]:
     loss_per_K = inputs.fixed_loss_MW_per_K.add(half.groupby(ends["from_node"]).sum(), fill_value=0.0).add(
         half.groupby(ends["to_node"]).sum(), fill_value=0.0
     )
-    drive = inputs.loss_drive_K.to_numpy()
-    absorb = inputs.demand_MW.reindex(columns=nodes, fill_value=0.0).to_numpy().T.copy()
-    absorb += np.outer(loss_per_K.reindex(nodes, fill_value=0.0).to_numpy(), drive)
-    absorb += storage_power.groupby(level=0).sum().reindex(nodes, fill_value=0.0).to_numpy()[:, None]
-    return supply, absorb
+    annual = inputs.annual_heat_MWh().to_numpy().T
+    return np.column_stack([annual, loss_per_K.reindex(nodes, fill_value=0.0).to_numpy(), _storage_power(inputs)])
+
+
+def peak_hours(points: np.ndarray) -> np.ndarray:
+    """Rows of `points` (time x k) that no other row covers (>= in every column), in time order: a
+    function nondecreasing in every column takes its largest value over all rows in one of them. Each
+    round keeps the row of largest sum (no remaining row covers it) and drops the rows it covers."""
+    left, kept = np.arange(len(points)), []
+    while len(left):
+        best = left[np.argmax(points[left].sum(axis=1))]
+        kept.append(best)
+        left = left[~(points[left] <= points[best]).all(axis=1)]
+    return np.sort(np.asarray(kept, dtype=int))
+
+
+def _bridge_sides(graph: nx.MultiGraph, position: dict, values: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """Sums of `values` (node x k, rows in `position` order) over the side of each bridge u-v (node
+    positions) that holds u, and the side that holds v: subtree sums over a BFS spanning forest, in
+    which every bridge is a tree edge and its child side a subtree."""
+    parent = np.full(len(position), -1)
+    root = np.arange(len(position))
+    subtree = values.astype(float)
+    for component in nx.connected_components(graph):
+        start = min(component, key=position.__getitem__)
+        edges = [(position[a], position[b]) for a, b in nx.bfs_edges(graph, start)]
+        for a, b in reversed(edges):
+            parent[b] = a
+            subtree[a] += subtree[b]
+        root[[position[n] for n in component]] = position[start]
+    child = np.where(parent[v] == u, v, u)
+    inside, outside = subtree[child], subtree[root[child]] - subtree[child]
+    at_v = (child == v)[:, None]
+    return np.where(at_v, outside, inside), np.where(at_v, inside, outside)
+
+
+def _max_over_time(series: np.ndarray, delta_t: np.ndarray) -> np.ndarray:
+    """max_t series_t / (T_s,t - T_r) per column [MW/K]."""
+    return (series / delta_t[:, None]).max(axis=0)
+
+
+def _bridge_need(features, delta_t, u_side, v_side) -> np.ndarray:
+    """max_t max(min(S_u, a_v(t)), min(S_v, a_u(t))) / dT_t per bridge [MW/K]; sides: (supply, W) rows."""
+    need = np.empty(len(u_side))
+    for start in range(0, len(u_side), CHUNK):
+        u, v = u_side[start : start + CHUNK], v_side[start : start + CHUNK]
+        to_v = np.minimum(u[:, 0], features @ v[:, 1:].T)
+        to_u = np.minimum(v[:, 0], features @ u[:, 1:].T)
+        need[start : start + CHUNK] = _max_over_time(np.maximum(to_v, to_u), delta_t)
+    return need
+
+
+def _sum_of_minima(features, cap, rows, group, groups: int) -> np.ndarray:
+    """Per group, the sum over its terms i of min(cap_i, rows_i . f(t)) [MW], time x groups."""
+    total = np.zeros((len(features), groups))
+    for start in range(0, len(cap), CHUNK):
+        terms = np.arange(start, min(start + CHUNK, len(cap)))
+        member = sparse.csr_matrix((np.ones(len(terms)), (np.arange(len(terms)), group[terms])), (len(terms), groups))
+        total += (member.T @ np.minimum(cap[terms], features @ rows[terms].T).T).T
+    return total
+
+
+def _loop_need(features, delta_t, values, block, bridge_ends, u_side, v_side, looped) -> np.ndarray:
+    """Per block of `looped` (sorted block ids): max_t min(in_b(t), out_b(t)) / dT_t [MW/K], with in_b =
+    its own supply + sum over its bridges of min(supply beyond, absorb on its side) and out_b = its own
+    absorption + sum of min(absorb beyond, supply on its side). `values`: (supply, W) per node."""
+    index = pd.Series(np.arange(len(looped)), index=looped)
+    at = index.reindex(block).to_numpy()
+    inside = ~np.isnan(at)
+    own = np.zeros((len(looped), values.shape[1]))
+    np.add.at(own, at[inside].astype(int), values[inside])
+    group, cap_in, rows_in, cap_out, rows_out = [], [], [], [], []
+    for ends, near, far in ((bridge_ends[0], u_side, v_side), (bridge_ends[1], v_side, u_side)):
+        b = index.reindex(block[ends]).to_numpy()
+        mine = ~np.isnan(b)
+        group.append(b[mine].astype(int))
+        cap_in.append(far[mine, 0])
+        rows_in.append(near[mine, 1:])
+        cap_out.append(near[mine, 0])
+        rows_out.append(far[mine, 1:])
+    group, n = np.concatenate(group), len(looped)
+    blocks_in = own[:, 0] + _sum_of_minima(features, np.concatenate(cap_in), np.concatenate(rows_in), group, n)
+    blocks_out = features @ own[:, 1:].T + _sum_of_minima(
+        features, np.concatenate(cap_out), np.concatenate(rows_out), group, n
+    )
+    return _max_over_time(np.minimum(blocks_in, blocks_out), delta_t)
 
 
 def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
@@ -58,75 +162,34 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
     graph.add_nodes_from(inputs.nodes)
     graph.add_edges_from(zip(pipes["from_node"], pipes["to_node"], pipes.index))
     position = {n: i for i, n in enumerate(inputs.nodes)}
-    supply, absorb = _node_bounds(inputs)
-    supply = supply.to_numpy()
-    demand = inputs.demand_MW.sum().reindex(inputs.nodes, fill_value=0.0).to_numpy()
-    # Subtree sums over a BFS spanning forest: every bridge is a tree edge, its child side a subtree.
-    sub_supply, sub_absorb, sub_demand = supply.copy(), absorb.copy(), demand.copy()
-    parent, root_of = {}, {}
-    for nodes in nx.connected_components(graph):
-        root = next(iter(nodes))
-        tree_edges = list(nx.bfs_edges(graph, root))
-        parent.update({v: u for u, v in tree_edges})
-        for u, v in reversed(tree_edges):
-            sub_supply[position[u]] += sub_supply[position[v]]
-            sub_absorb[position[u]] += sub_absorb[position[v]]
-            sub_demand[position[u]] += sub_demand[position[v]]
-        root_of.update(dict.fromkeys(nodes, position[root]))
-    pairs = pd.Series(
-        [(a, b) if a <= b else (b, a) for a, b in zip(pipes["from_node"], pipes["to_node"])], index=pipes.index
-    )
-    pair_count = pairs.value_counts()
-    bridges = {tuple(sorted(e)) for e in nx.bridges(nx.Graph(graph))}
-    bridges = {e for e in bridges if pair_count.get(e, 0) == 1}  # parallel pipes are never bridges
-    is_bridge = pairs.isin(bridges)
+    u, v = pipes["from_node"].map(position).to_numpy(), pipes["to_node"].map(position).to_numpy()
+    features, delta_t = _features(inputs), inputs.delta_t_K.to_numpy()
+    supply, rows = _supply(inputs), _absorb_rows(inputs)
+    demand_MWh = rows[:, :-2] @ features[:, :-2].sum(axis=0)  # over the horizon
+    scaled = features / delta_t[:, None]
+    if (rows >= 0).all() and (supply >= 0).all() and (delta_t > 0).all() and np.isfinite(scaled).all():
+        hours = peak_hours(scaled)
+        features, delta_t = features[hours], delta_t[hours]
+    values = np.column_stack([supply, rows])
+    counts = np.column_stack([supply > 0, demand_MWh > 0]).astype(float)  # producers, consumers: exact sums
 
-    def side(u, v):
-        """(supply, absorb) of the side of bridge u-v that holds v."""
-        r = root_of[u]
-        if parent.get(v) == u:
-            return sub_supply[position[v]], sub_absorb[position[v]]
-        return sub_supply[r] - sub_supply[position[u]], sub_absorb[r] - sub_absorb[position[u]]
-
-    def sole_feed(u, v):  # demand without production on one side of bridge u-v
-        for near, far in ((u, v), (v, u)):
-            r = root_of[near]
-            far_demand = (
-                sub_demand[position[far]] if parent.get(far) == near else sub_demand[r] - sub_demand[position[near]]
-            )
-            if side(near, far)[0] <= 0 and far_demand > 0:
-                return True
-        return False
-
-    def crossing(u, v):  # largest flow over bridge u-v in either direction, per hour
-        supply_v, absorb_v = side(u, v)
-        supply_u, absorb_u = side(v, u)
-        return np.maximum(np.minimum(supply_u, absorb_v), np.minimum(supply_v, absorb_u))
-
-    # Pipes on cycles: bound by what can enter or leave their 2-edge-connected block (own
-    # production or absorption plus what its bridges can carry in or out).
-    blocks = nx.Graph(graph)
-    blocks.remove_edges_from(tuple(b) for b in bridges)
-    block_of = {n: i for i, nodes in enumerate(nx.connected_components(blocks)) for n in nodes}
-    block_ids = np.array([block_of[n] for n in inputs.nodes])
-    n_blocks = block_ids.max() + 1 if len(block_ids) else 0
-    membership = sparse.csr_matrix(
-        (np.ones(len(block_ids)), (block_ids, np.arange(len(block_ids)))), (n_blocks, len(block_ids))
-    )
-    block_in = np.repeat((membership @ supply)[:, None], absorb.shape[1], axis=1)
-    block_out = membership @ absorb
-    for u, v in bridges:
-        for near, far in ((u, v), (v, u)):
-            supply_far, absorb_far = side(near, far)
-            supply_near, absorb_near = side(far, near)
-            block_in[block_of[near]] += np.minimum(supply_far, absorb_near)
-            block_out[block_of[near]] += np.minimum(absorb_far, supply_near)
-
-    delta_t = inputs.delta_t_K.to_numpy()
+    pairs = pd.Series(list(zip(np.minimum(u, v), np.maximum(u, v))), index=pipes.index)
+    bridges = {tuple(sorted((position[a], position[b]))) for a, b in nx.bridges(nx.Graph(graph))}
+    is_bridge = (pairs.isin(bridges) & ~pairs.duplicated(keep=False)).to_numpy()  # parallel pipes never are
+    ends = (u[is_bridge], v[is_bridge])
+    u_side, v_side = _bridge_sides(graph, position, np.column_stack([values, counts]), *ends)
+    (u_side, u_count), (v_side, v_count) = np.split(u_side, [-2], axis=1), np.split(v_side, [-2], axis=1)
     need = np.empty(len(pipes))
+    need[is_bridge] = _bridge_need(features, delta_t, u_side, v_side)
     sole = np.zeros(len(pipes), dtype=bool)
-    for i, (pipe, u, v) in enumerate(zip(pipes.index, pipes["from_node"], pipes["to_node"])):
-        bound = crossing(u, v) if is_bridge[pipe] else np.minimum(block_in[block_of[u]], block_out[block_of[u]])
-        need[i] = float(np.max(bound / delta_t))
-        sole[i] = bool(is_bridge[pipe]) and sole_feed(u, v)
+    sole[is_bridge] = ((u_count[:, 0] == 0) & (u_count[:, 1] > 0)) | ((v_count[:, 0] == 0) & (v_count[:, 1] > 0))
+
+    if not is_bridge.all():  # pipes on loops: by what can enter or leave their block
+        blocks = nx.Graph(graph)
+        blocks.remove_edges_from((inputs.nodes[a], inputs.nodes[b]) for a, b in pairs[is_bridge])
+        block_of = {n: i for i, members in enumerate(nx.connected_components(blocks)) for n in members}
+        block = np.array([block_of[n] for n in inputs.nodes])
+        looped = np.unique(block[u[~is_bridge]])
+        loop_need = _loop_need(features, delta_t, values, block, ends, u_side, v_side, looped)
+        need[~is_bridge] = loop_need[np.searchsorted(looped, block[u[~is_bridge]])]
     return pd.DataFrame({"need_MW_per_K": need, "sole_feed": sole}, index=pipes.index)

@@ -28,7 +28,7 @@ class Inputs:
     loss_drive_K: pd.Series  # (T_s - T_g) + (T_r - T_g) [K]
     electricity_EUR_per_MWh: pd.Series  # spot price plus grid tariff [EUR/MWh]
     nodes: pd.Index  # node ids (after reduction: zone ids)
-    demand_MW: pd.DataFrame  # time x node: consumer demand [MW]
+    profile_share: pd.DataFrame  # time x consumer profile: share of a consumer's annual heat in each step [1/h]
     fixed_loss_MW_per_K: pd.Series  # node: half the loss conductance of its fixed pipes [MW/K]
     consumers: pd.DataFrame  # id: node, profile, annual_heat_MWh, homes_equivalent
     sources: pd.DataFrame  # id: node, it_load_MW, recovered_share, source_temperature_degC, hp_max_MW
@@ -53,6 +53,20 @@ class Inputs:
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)
 
+    def annual_heat_MWh(self) -> pd.DataFrame:
+        """Annual heat of the consumers of each profile at each node [MWh] (profile x node, 0 where none)."""
+        per_node = self.consumers.groupby(["profile", "node"])["annual_heat_MWh"].sum()
+        table = per_node.unstack("node") if len(per_node) else pd.DataFrame()
+        return table.reindex(index=self.profile_share.columns, columns=self.nodes).fillna(0.0)
+
+    @property
+    def demand_MW(self) -> pd.DataFrame:
+        """Consumer demand per step and node [MW]: demand = profile_share [time x profile] @
+        annual_heat_MWh [profile x node]. Dense (time x node): form it for the model's nodes (zones
+        after reduction); for a large unreduced network use the two factors."""
+        demand = self.profile_share.to_numpy() @ self.annual_heat_MWh().to_numpy()
+        return pd.DataFrame(demand, index=self.profile_share.index, columns=self.nodes)
+
     def at_steps(
         self, positions: np.ndarray, weight_h: np.ndarray, period_hours: int, sequence: np.ndarray | None = None
     ) -> Inputs:
@@ -65,7 +79,7 @@ class Inputs:
                 "delta_t_K",
                 "loss_drive_K",
                 "electricity_EUR_per_MWh",
-                "demand_MW",
+                "profile_share",
                 "source_heat_MW",
                 "cop",
                 "direct_ok",
@@ -94,7 +108,7 @@ def _consumers(case: Case, network: Network) -> pd.DataFrame:
     frame = network.nodes[network.nodes["kind"] == "consumer"]
     home_MWh = case.spec.demand.home_annual_heat_MWh
     peak_share = case.series_peak.reindex(frame["profile"]).to_numpy()
-    for node_id, profile in frame["profile"].items():
+    for node_id, profile in frame["profile"].drop_duplicates().items():  # the first consumer of each profile
         _series_column(case, network, node_id, profile, "consumer")
     annual = frame["annual_heat_MWh"].to_numpy(dtype=float)
     annual = np.where(np.isnan(annual), frame["homes"].to_numpy(dtype=float) * home_MWh, annual)
@@ -131,13 +145,10 @@ def _check_min_supply(case: Case, network: Network) -> None:
         )
 
 
-def _demand(case: Case, consumers: pd.DataFrame, nodes: pd.Index) -> pd.DataFrame:
-    """Hourly demand per node [MW] = annual MWh x the profile's share of the year in that hour."""
-    annual = consumers.pivot_table(index="node", columns="profile", values="annual_heat_MWh", aggfunc="sum")
-    shares = case.timeseries[annual.columns].to_numpy()
-    demand = shares @ annual.to_numpy(na_value=0.0).T
-    frame = pd.DataFrame(demand, index=case.timeseries.index, columns=annual.index)
-    return frame.reindex(columns=nodes, fill_value=0.0).rename_axis(index="time", columns="node")
+def _profile_share(case: Case, consumers: pd.DataFrame) -> pd.DataFrame:
+    """Each consumer profile's share of the annual heat in every step [1/h] (time x profile, sorted)."""
+    profiles = pd.Index(sorted(pd.unique(consumers["profile"])), name="profile")
+    return case.timeseries[profiles].rename_axis(index="time", columns="profile")
 
 
 def _sources(case: Case, network: Network, supply_degC: np.ndarray):
@@ -262,7 +273,7 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         loss_drive_K=pd.Series(physics.loss_driving_K(supply, temps.return_degC, temps.ground_degC), index=time),
         electricity_EUR_per_MWh=pd.Series(electricity, index=time),
         nodes=nodes,
-        demand_MW=_demand(case, consumers, nodes),
+        profile_share=_profile_share(case, consumers),
         fixed_loss_MW_per_K=fixed_loss.reindex(nodes, fill_value=0.0),
         consumers=consumers,
         sources=sources,

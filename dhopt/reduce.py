@@ -220,10 +220,8 @@ def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
     remaining = remaining.assign(from_node=remaining["from_node"].map(zone), to_node=remaining["to_node"].map(zone))
     inside = remaining.index[remaining["from_node"] == remaining["to_node"]]
     reduced = _drop_pipes(inputs, contracted.append(inside)).with_(pipes=remaining.drop(inside))
-    demand = inputs.demand_MW.T.groupby(node_zone.reindex(inputs.demand_MW.columns).to_numpy()).sum().T
-    return reduced.with_(
+    return reduced.with_(  # a zone's demand: that of the consumers now at the zone (`Inputs.demand_MW`)
         nodes=zones,
-        demand_MW=demand.reindex(columns=zones, fill_value=0.0).rename_axis(index="time", columns="node"),
         fixed_loss_MW_per_K=inputs.fixed_loss_MW_per_K.groupby(node_zone.to_numpy())
         .sum()
         .reindex(zones, fill_value=0.0),
