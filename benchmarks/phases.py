@@ -295,27 +295,23 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
     """Change prices, then capacities, of a solved full-year dispatch: re-solve in place vs build anew.
 
     Changes, one after the other: (1) electricity price +25 % (heat-pump and electric-boiler costs);
-    (2) then every plant's capacity -5 %. Re-solve: `changeColsCost` / `changeColsBounds` on the HiGHS
-    model of the previous solve, `run` (warm start from its basis), values read back into Pyomo.
-    Rebuild: `build_model` on the changed inputs, design fixed, `dhopt.solve.solve`.
+    (2) then every plant's capacity -5 %. Re-solve: `dhopt.reuse.ModelCache` updates the model it
+    holds in HiGHS (costs, bounds) and runs it from its last basis. Rebuild: a cache that keeps
+    nothing, i.e. `build_model` on the changed inputs with the design fixed, hand-off and solve.
     """
     import numpy as np
-    import pyomo.environ as pyo
 
-    from dhopt.handoff import load_solution, to_highs
-    from dhopt.model import build_model, fix_design
-    from dhopt.solve import solve
+    from dhopt.reuse import ModelCache
 
     record = clock.record
     case, network, inputs, design, model = _final_model(spec, clock, options)
-    highs = _highs(options)
-    columns = to_highs(model, highs).columns
+    del model  # the cache builds its own
+    cache = ModelCache()
+    ready = cache.ready("dispatch", inputs, options, design)
     clock.done("handoff")
-    highs.run()
+    _, report = cache.run(ready, options)
     clock.done("solve")
-    load_solution(highs, columns)
-    clock.done("readback")
-    record["objective_EUR"] = float(pyo.value(model.cost))
+    record["objective_EUR"] = report.objective_EUR
 
     price = inputs.electricity_EUR_per_MWh * 1.25
     plant_cost = inputs.plant_cost_EUR_per_MWh + np.outer(
@@ -326,19 +322,15 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
     record["resolve"] = []
     for change, changed in (("electricity price x1.25", priced), ("then plant capacities x0.95", smaller)):
         start = time.perf_counter()
-        rebuilt = build_model(changed)
-        if design is not None:
-            fix_design(rebuilt, design)
+        ready = ModelCache(keep=False).ready("dispatch", changed, options, design)
         build_s = time.perf_counter() - start
-        report = solve(rebuilt, options)
+        _, rebuilt = ModelCache.run(ready, options)
         rebuild_s = time.perf_counter() - start
 
         start = time.perf_counter()
-        changed_columns = _apply_change(highs, columns, model, changed, case.spec.heat_pump.variable_om_EUR_per_MWh)
-        highs.run()
-        load_solution(highs, columns)
+        ready = cache.ready("dispatch", changed, options, design)
+        _, resolved = cache.run(ready, options)
         resolve_s = time.perf_counter() - start
-        resolved = float(highs.getInfo().objective_function_value)  # the Pyomo objective keeps the old prices
         record["resolve"].append(
             {
                 "change": change,
@@ -346,61 +338,20 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
                 "rebuild_s": rebuild_s,
                 "resolve_s": resolve_s,
                 "speedup": rebuild_s / resolve_s,
-                "rebuild_objective_EUR": report.objective_EUR,
-                "resolve_objective_EUR": resolved,
-                "objective_rel_diff": abs(resolved - report.objective_EUR) / abs(report.objective_EUR),
-                "resolve_simplex_iterations": int(highs.getInfo().simplex_iteration_count),
-                "highs_model_status": highs.modelStatusToString(highs.getModelStatus()),
-                "columns_changed": changed_columns,
+                "rebuild_objective_EUR": rebuilt.objective_EUR,
+                "resolve_objective_EUR": resolved.objective_EUR,
+                "objective_rel_diff": abs(resolved.objective_EUR - rebuilt.objective_EUR) / abs(rebuilt.objective_EUR),
+                "reused": resolved.reused,
+                "resolve_simplex_iterations": int(ready.held.highs.getInfo().simplex_iteration_count),
+                "highs_model_status": resolved.status,
             }
         )
         clock.save()
-    ok = all(r["highs_model_status"] == "Optimal" and r["objective_rel_diff"] < 1e-6 for r in record["resolve"])
+    ok = all(r["reused"] and r["highs_model_status"] == "optimal" and r["objective_rel_diff"] < 1e-6
+             for r in record["resolve"])  # fmt: skip
     record["solve_status"] = "optimal" if ok else "check: re-solve and rebuild disagree"
     record["peak_rss_MB"] = _rss_MB()
     clock.save()
-
-
-def _highs(options):
-    """A HiGHS instance configured as dhopt.solve configures its own (threads, seed, gap, time limit)."""
-    from dhopt.solve import configured_highs
-
-    return configured_highs(options)
-
-
-def _apply_change(highs, columns: list, model, changed, vom_EUR_per_MWh: float) -> int:
-    """Set the costs of heat-pump and plant heat columns and the plant bounds from `changed` inputs.
-
-    Cost of H_st: w_t (p_t / COP_st + v_hp); cost of q_pt: w_t c_pt; bounds of q_pt: [must-run, capacity]
-    (dhopt.model.objective, dhopt.model.plants). Returns the number of columns changed.
-    """
-    import numpy as np
-
-    weight, cop = changed.weight_h, changed.cop.to_numpy()
-    price, plant_cost = changed.electricity_EUR_per_MWh.to_numpy(), changed.plant_cost_EUR_per_MWh.to_numpy()
-    source_column = {s: i for i, s in enumerate(changed.sources.index)}
-    plant_column = {p: i for i, p in enumerate(changed.plants.index)}
-    low, high = changed.plants["must_run_MW"].to_dict(), changed.plants["capacity_MW"].to_dict()
-    hp_heat, plant_heat = model.campus.hp_heat_MW, model.plants.heat_MW
-    cost_index, costs, bound_index, lower, upper = [], [], [], [], []
-    for j, var in enumerate(columns):
-        component = var.parent_component()
-        if component is hp_heat:
-            s, t = var.index()
-            cost_index.append(j)
-            costs.append(weight[t] * (price[t] / cop[t, source_column[s]] + vom_EUR_per_MWh))
-        elif component is plant_heat:
-            p, t = var.index()
-            cost_index.append(j)
-            costs.append(weight[t] * plant_cost[t, plant_column[p]])
-            bound_index.append(j)
-            lower.append(low[p])
-            upper.append(high[p])
-    highs.changeColsCost(len(cost_index), np.array(cost_index, dtype=np.int32), np.array(costs, dtype=float))
-    highs.changeColsBounds(
-        len(bound_index), np.array(bound_index, dtype=np.int32), np.array(lower, float), np.array(upper, float)
-    )
-    return len(cost_index)
 
 
 def raw_worker(spec_path: Path, result_path: Path) -> None:

@@ -244,7 +244,7 @@ def markdown(records: list[dict], meta: dict) -> str:
         resolve_note += (
             f"\nRe-solve, {r['change']} (default case dispatch LP): rebuild {r['rebuild_s']:.1f} s of which build "
             f"{r['rebuild_build_s']:.1f} s; re-solve {r['resolve_s']:.2f} s ({r['resolve_simplex_iterations']:,} simplex "
-            f"iterations, {r['columns_changed']:,} columns changed, {r['highs_model_status']}).  "
+            f"iterations, model updated in place by dhopt.reuse, {r['highs_model_status']}).  "
         )
     return "\n".join(
         [

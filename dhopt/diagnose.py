@@ -76,13 +76,21 @@ def hours_at_capacity(ds: xr.Dataset) -> xr.DataArray:
     return (at_capacity * ds["weight_h"]).sum("time")
 
 
+def _status(ds: xr.Dataset, pipe: str) -> str:
+    """A model pipe's status; "candidate" for a candidate the design built (existing in the dispatch
+    model), when the dataset holds the original network (`dhopt.results.network_layer`)."""
+    if "link_model_pipe" in ds and (ds["link_status"].values[ds["link_model_pipe"].values == pipe] == "candidate").any():
+        return "candidate"
+    return str(ds["pipe_status"].sel(pipe=pipe).item())
+
+
 def bottlenecks(ds: xr.Dataset) -> list[str]:
     """One line per modelled pipe that runs at its capacity: how many hours a year, and at what flow."""
     capacity = ds["pipe_capacity_MW"]
     hours = hours_at_capacity(ds)
     lines = []
     for pipe in ds["pipe"].values[hours.values > 0]:
-        status = str(ds["pipe_status"].sel(pipe=pipe).item())
+        status = _status(ds, pipe)
         dn = float(ds["pipe_dn"].sel(pipe=pipe).item())
         lines.append(
             f"bottleneck: pipe '{pipe}' ({status}, DN{dn:.0f}) runs at capacity {float(hours.sel(pipe=pipe)):,.0f} h/yr "

@@ -159,41 +159,61 @@ def prune_options(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
 
 
 def force_sole_feeds(inputs: Inputs, bounds: pd.DataFrame) -> Inputs:
-    """Build every candidate sole feed with the smallest DN covering its bound; treat it as existing
-    (its loss, half to each end, joins the fixed loss of its end nodes as an existing pipe's does)."""
+    """Build every candidate sole feed with the smallest DN covering its bound (`build_pipes`)."""
     pipes = inputs.pipes
     sole = pipes.index[(pipes["status"] == "candidate") & bounds["sole_feed"].reindex(pipes.index).to_numpy()]
-    if sole.empty:
-        return inputs
-    options = inputs.options
     chosen = {}
     for pipe in sole:
-        choices = options.loc[pipe]
+        choices = inputs.options.loc[pipe]
         covering = choices.index[choices["capacity_MW_per_K"].to_numpy() >= bounds.at[pipe, "need_MW_per_K"] - 1e-12]
         chosen[pipe] = int(covering.min() if len(covering) else choices.index.max())
+    return build_pipes(inputs, chosen)
+
+
+def build_pipes(inputs: Inputs, chosen: dict[str, int]) -> Inputs:
+    """Build each pipe of `chosen` (a candidate, or an existing pipe's upgrade) with its DN [mm] and
+    treat it as existing: its annual cost joins the constant `forced_cost_EUR`, its loss (beyond the
+    installed DN's, for an upgrade), half to each end, joins the fixed loss of its end nodes."""
+    if not chosen:
+        return inputs
+    pipes, options = inputs.pipes, inputs.options
+    built = pd.Index(list(chosen), name="pipe")
     picked = pd.MultiIndex.from_tuples(chosen.items(), names=["pipe", "dn"])
-    cost = float(options.loc[picked, "annual_cost_EUR"].sum())
-    keep = ~options.index.get_level_values("pipe").isin(sole) | options.index.isin(picked)
-    members = inputs.pipe_members
-    forced = members[members.isin(sole)].map(chosen)
-    previous = inputs.forced_dn if inputs.forced_dn is not None else pd.Series(dtype=float)
-    half_loss = 0.5 * options.loc[picked, "loss_MW_per_K"].droplevel("dn")
-    ends = pipes.loc[half_loss.index]
+    installed = options[installed_options(options, pipes)]["loss_MW_per_K"].droplevel("dn")
+    half_loss = 0.5 * (
+        options.loc[picked, "loss_MW_per_K"].droplevel("dn") - installed.reindex(built, fill_value=0.0)
+    )
+    ends = pipes.loc[built]
     fixed_loss = (
         inputs.fixed_loss_MW_per_K.add(half_loss.groupby(ends["from_node"]).sum(), fill_value=0.0)
         .add(half_loss.groupby(ends["to_node"]).sum(), fill_value=0.0)
         .reindex(inputs.nodes, fill_value=0.0)
     )
+    keep = ~options.index.get_level_values("pipe").isin(built) | options.index.isin(picked)
+    members = inputs.pipe_members
+    previous = inputs.forced_dn if inputs.forced_dn is not None else pd.Series(dtype=float)
     return inputs.with_(
         pipes=pipes.assign(
-            status=pipes["status"].where(~pipes.index.isin(sole), "existing"),
-            dn=pipes["dn"].where(~pipes.index.isin(sole), pd.Series(chosen, dtype=float)),
+            status=pipes["status"].where(~pipes.index.isin(built), "existing"),
+            dn=pipes["dn"].where(~pipes.index.isin(built), pd.Series(chosen, dtype=float)),
         ),
         options=options[keep].assign(annual_cost_EUR=lambda o: o["annual_cost_EUR"].where(~o.index.isin(picked), 0.0)),
-        forced_dn=pd.concat([previous, forced.astype(float)]),
-        forced_cost_EUR=inputs.forced_cost_EUR + cost,
+        forced_dn=pd.concat([previous, members[members.isin(built)].map(chosen).astype(float)]),
+        forced_cost_EUR=inputs.forced_cost_EUR + float(options.loc[picked, "annual_cost_EUR"].sum()),
         fixed_loss_MW_per_K=fixed_loss,
     )
+
+
+def with_built_pipes(inputs: Inputs, build: dict[tuple[str, int], float]) -> Inputs:
+    """The network as a design built it (`build`: (pipe, DN) -> 0/1): chosen pipes built
+    (`build_pipes`), candidates not chosen removed, upgrades not chosen dropped."""
+    chosen = {pipe: int(dn) for (pipe, dn), value in build.items() if value is not None and value > 0.5}
+    pipes = inputs.pipes
+    unbuilt = pipes.index[(pipes["status"] == "candidate") & ~pipes.index.isin(list(chosen))]
+    inputs = _drop_pipes(inputs, unbuilt)
+    options = inputs.options
+    choice = ~installed_options(options, inputs.pipes) & ~options.index.get_level_values("pipe").isin(list(chosen))
+    return build_pipes(inputs.with_(options=options[~choice]), chosen)
 
 
 def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import design_of
 from dhopt.network import load_network
-from dhopt.reduce import Reduction, drop_campus_routes, reduce_network
+from dhopt.reduce import Reduction, drop_campus_routes, reduce_network, with_built_pipes
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport, solve
@@ -95,12 +96,38 @@ def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptio
         raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
 
 
-def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases, cache: ModelCache | None = None):
-    """Monolithic, or design on typical days then dispatch every hour with the design fixed.
+@dataclass(frozen=True)
+class Optimised:
+    """A solved case: the model, its report, the inputs it was built from (the dispatch stage's network
+    is reduced again once the design is known) and the design stage's annual cost (None if monolithic)."""
 
-    `cache` keeps the built models for the next case (`dhopt.reuse`); none: built afresh.
-    Returns the solved model, its report and the design stage's annual cost (None if monolithic).
-    """
+    model: pyo.ConcreteModel
+    report: SolveReport
+    inputs: Inputs
+    design_cost_EUR: float | None
+
+
+def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str, dict]]:
+    """The network as `design` built it, reduced again, and the design for it.
+
+    Candidates not built go, built pipes become existing (`dhopt.reduce.with_built_pipes`), so pipes
+    that never bind with the design merge into zones: the full-year dispatch gets the fewest zones.
+    Storage capacities are re-keyed to the new zones; pipe decisions leave the design."""
+    built, _ = reduce_network(with_built_pipes(inputs, design.get("pipes.build", {})))
+    zone = dict(zip(inputs.node_zone.to_numpy(), built.node_zone.to_numpy()))  # old zone -> new zone
+    storage = defaultdict(float)
+    for site, value in design.get("storage.capacity_MWh", {}).items():
+        storage[zone[site]] += value or 0.0
+    kept = {name: values for name, values in design.items() if name not in ("pipes.build", "storage.capacity_MWh")}
+    return built, kept | {"storage.capacity_MWh": dict(storage)}
+
+
+def optimise(
+    inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases, cache: ModelCache | None = None
+) -> Optimised:
+    """Monolithic, or design on typical days then dispatch every hour on the network as built (`as_built`).
+
+    `cache` keeps the built models for the next case (`dhopt.reuse`); none: built afresh."""
     cache = cache or ModelCache(keep=False)
     design = None
     design_cost = None
@@ -114,10 +141,12 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
             f"{horizon.typical_days} typical days + peak day, {design_model.nvariables()} variables: "
             f"{design_report.status}, gap {design_report.gap:.2%}, {design_cost:,.0f} EUR/yr",
         )
+        inputs, design = as_built(inputs, design)
     ready = cache.ready("dispatch" if design else "monolithic", inputs, options, design)
     phases.done(
         "build",
-        f"{ready.model.nvariables()} variables, {ready.model.nconstraints()} constraints"
+        (f"{len(inputs.nodes)} zones as built, " if design else "")
+        + f"{ready.model.nvariables()} variables, {ready.model.nconstraints()} constraints"
         + (" (an earlier case's model, updated in place)" if ready.reused else ""),
     )
     model, report = _cached(cache, ready, inputs, options)
@@ -125,7 +154,7 @@ def optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _P
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)
-    return model, report, design_cost
+    return Optimised(model, report, inputs, design_cost)
 
 
 def _reference(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
@@ -172,11 +201,12 @@ def run_case(
         f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
     )
 
-    model, report, design_cost = optimise(inputs, case.spec.horizon, options, phases, cache)
+    solved = optimise(inputs, case.spec.horizon, options, phases, cache)
+    model, report, design_cost = solved.model, solved.report, solved.design_cost_EUR
 
-    dataset = to_dataset(model, inputs)
-    figures = kpis(dataset, inputs, model)
-    dataset = dataset.merge(network_layer(network, inputs, dataset))
+    dataset = to_dataset(model, solved.inputs)
+    figures = kpis(dataset, solved.inputs, model)
+    dataset = dataset.merge(network_layer(network, solved.inputs, dataset))
     try:
         if inputs.sources.empty:  # the case is its own reference
             reference, note = figures, "no campus in this case: it is its own reference"

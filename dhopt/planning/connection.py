@@ -107,11 +107,12 @@ def connection_routes(route_table: pd.DataFrame) -> list[str]:
 def _solve(case: Case, network: Network, options: SolveOptions, progress=None) -> Solved:
     """Reduce and solve like `dhopt run` (`dhopt.run.optimise`), without the reference."""
     inputs, _ = reduce_network(prepare_inputs(case, network))
-    model, report, _ = optimise(inputs, case.spec.horizon, options, _Phases(progress))
-    dataset = to_dataset(model, inputs)
-    figures = kpis(dataset, inputs, model)
-    dataset = dataset.merge(network_layer(network, inputs, dataset))
-    return Solved(inputs, model, dataset, figures, report.objective_EUR)
+    solved = optimise(inputs, case.spec.horizon, options, _Phases(progress))
+    model, built = solved.model, solved.inputs
+    dataset = to_dataset(model, built)
+    figures = kpis(dataset, built, model)
+    dataset = dataset.merge(network_layer(network, built, dataset))
+    return Solved(built, model, dataset, figures, solved.report.objective_EUR)
 
 
 def _without(network: Network, dropped: list[str]) -> Network:
@@ -194,7 +195,7 @@ def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str,
     # the pipe at its DN with its own upgrade choices gone: the upgrade the model chose is not paid again
     base = solved.objective_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe)
     trial_inputs = with_installed_dn(inputs, pipe, new_dn)
-    _, report, _ = optimise(trial_inputs, inputs.case.spec.horizon, options, _Phases(None))
+    report = optimise(trial_inputs, inputs.case.spec.horizon, options, _Phases(None)).report
     cost = float(pipe_options(inputs.case, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
     return {
         "upgrade_dn_mm": new_dn,

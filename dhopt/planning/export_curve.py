@@ -171,8 +171,9 @@ def export_curve(
         point.setdefault("heat_pump", {})["max_MW"] = float(mw)
         case = case_from_dict(path, point)
         point_inputs, _ = reduce_network(prepare_inputs(case, network))
-        model, report, _ = optimise(point_inputs, case.spec.horizon, options, _Phases(None), cache)
-        figures = kpis(to_dataset(model, point_inputs), point_inputs, model)
+        solved = optimise(point_inputs, case.spec.horizon, options, _Phases(None), cache)
+        model, report = solved.model, solved.report
+        figures = kpis(to_dataset(model, solved.inputs), solved.inputs, model)
         rows.append(_point_row(mw, figures, reference, price, rate, life, report.status, report.gap))
         if progress:
             progress(

@@ -154,10 +154,11 @@ def solve_regime(case: Case, network: Network, regime: Regime, options: SolveOpt
     homes, heat_MWh = unservable_heat(case, network, ids)
     served = without_consumers(network, ids)
     inputs, _ = reduce_network(prepare_inputs(case, served))
-    model, report, _ = optimise(inputs, case.spec.horizon, options, _Phases(None))
-    dataset = to_dataset(model, inputs)
-    figures = kpis(dataset, inputs, model)
-    dataset = dataset.merge(network_layer(served, inputs, dataset))
+    solved = optimise(inputs, case.spec.horizon, options, _Phases(None))
+    model, report = solved.model, solved.report
+    dataset = to_dataset(model, solved.inputs)
+    figures = kpis(dataset, solved.inputs, model)
+    dataset = dataset.merge(network_layer(served, solved.inputs, dataset))
     row = {
         "regime": regime.label,
         **regime.temperatures(),
