@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         "--min-supply-degC", type=float, default=50.0, metavar="DEGC",
         help="lowest supply at a consumer without its own min_supply_degC (default 50, domestic hot water)",
     )
+    hydraulics.add_argument(
+        "--pandapipes", action="store_true",
+        help="also solve both hours' supply networks with pandapipes and compare (hydraulics_pandapipes.csv)",
+    )
     regimes = commands.add_parser("regimes", help="solve a case under supply/return temperature regimes; table, plot")
     regimes.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
     regimes.add_argument(
@@ -216,8 +220,20 @@ def _hydraulics(args) -> int:
         write_figure(args.result_dir / "hydraulics.png", hydraulics_figure(ds, check, limits)),
     ]
     print("\n".join(summary_lines(check)))
+    violating = set(check.violations["pipes"])
+    if args.pandapipes:
+        from dhopt.planning.pandapipes_export import cross_check, write_cross_check
+        from dhopt.planning.pandapipes_export import summary_lines as pandapipes_lines
+
+        cross = cross_check(ds, check, limits)
+        written += write_cross_check(args.result_dir, cross)
+        print("\n".join(pandapipes_lines(cross)))
+        violating.update(cross.violations)
     print("written: " + ", ".join(str(p) for p in written))
-    pipes, consumers = len(check.violations["pipes"]), len(check.violations["consumers"])
+    if args.pandapipes and not cross.hours["converged"].all():
+        print("dhopt: hydraulics: pandapipes' pipeflow did not converge; see the lines above", file=sys.stderr)
+        return 3
+    pipes, consumers = len(violating), len(check.violations["consumers"])
     if pipes or consumers:
         print(f"dhopt: hydraulics: {pipes} pipe(s) and {consumers} consumer(s) violate the limits", file=sys.stderr)
         return 4

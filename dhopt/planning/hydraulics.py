@@ -7,7 +7,9 @@ rebuilt from the node balances (`dhopt.planning.link_flows`; pipes on loops are 
 reconstructed"); supply temperatures follow the flow from the producers, cooling in each pipe
 (`dhopt.planning.supply_temperature`). The flow is a heat flow turned into a mass flow with the
 hour's supply temperature and the case's return temperature; water properties are taken at 70 °C.
-Pure numpy physics; no thermo-hydraulic solver (pandapipes) is needed for a check of given flows.
+Pure numpy physics; no thermo-hydraulic solver is needed for a check of given flows.
+`dhopt.planning.pandapipes_export` (``dhopt hydraulics --pandapipes``) cross-checks it with pandapipes,
+which also solves the loops this check cannot reconstruct.
 
 Checked hours: the hour of highest total demand, and the hour of lowest total demand in June to
 August (hours of the year 3624-5831, a non-leap calendar from 1 January 00:00) - the hour with the

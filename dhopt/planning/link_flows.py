@@ -44,6 +44,7 @@ class LinkFlows:
     production_MW: np.ndarray  # nodes x hours: heat fed in at supply temperature [MW]
     delivered_MW: np.ndarray  # nodes x hours: consumer demand met [MW]
     residual_MW: np.ndarray  # hours: largest zone balance residual [MW]
+    loss_MW: np.ndarray  # nodes x hours: pipe losses booked at each node (half of each pipe's at each end) [MW]
 
 
 def tree_flows(n_nodes: int, tail: np.ndarray, head: np.ndarray, injection_MW: np.ndarray):
@@ -171,19 +172,22 @@ def link_flows(ds: xr.Dataset, positions) -> LinkFlows:
     loss_per_K = link_conductance_W_per_K(ds) * 1e-6  # [MW/K]
 
     production, delivered, split_zones = _node_terms(ds, positions, node_position)
-    injection = production - delivered
     link_pipe, sign, ends = _model_links(ds, node_position)
     model_flow = ds["pipe_flow_MW"].values[:, positions]
     model_loss = ds["pipe_loss_MW"].values[:, positions]
     found = ends[:, 0] >= 0
-    np.add.at(injection, ends[found, 0], -model_flow[found] - 0.5 * model_loss[found])
-    np.add.at(injection, ends[found, 1], model_flow[found] - 0.5 * model_loss[found])
+    loss = np.zeros_like(production)
+    np.add.at(loss, ends[found, 0], 0.5 * model_loss[found])
+    np.add.at(loss, ends[found, 1], 0.5 * model_loss[found])
 
     built = ~np.isnan(dn)
     inside = built & (link_pipe == -1)
     half_loss = 0.5 * np.outer(np.where(inside, np.nan_to_num(loss_per_K), 0.0), drive_K)
-    np.add.at(injection, tail, -half_loss)
-    np.add.at(injection, head, -half_loss)
+    np.add.at(loss, tail, half_loss)
+    np.add.at(loss, head, half_loss)
+    injection = production - delivered - loss
+    np.add.at(injection, ends[found, 0], -model_flow[found])
+    np.add.at(injection, ends[found, 1], model_flow[found])
     zone_flows, residual = tree_flows(len(node_position), tail[inside], head[inside], injection)
 
     flows = np.full((len(dn), len(positions)), np.nan)
@@ -195,4 +199,4 @@ def link_flows(ds: xr.Dataset, positions) -> LinkFlows:
     in_split = inside & np.isin(ds["node_zone"].values[tail], list(split_zones))
     status[in_split], flows[in_split] = STORAGE, np.nan
     flows[~built] = 0.0
-    return LinkFlows(flows, status, production, delivered, residual)
+    return LinkFlows(flows, status, production, delivered, residual, loss)
