@@ -210,51 +210,49 @@ def _cpu_s() -> float:
 
 
 def _final_model(spec: dict, clock: _Clock, options):
-    """As run_case: load, reduce, design stage if two-stage, then the model to solve, built with the
-    design fixed (two-stage) or with the shortest-path-tree start (monolithic). Returns case,
-    network, inputs, design (None if monolithic) and model."""
+    """As run_case: load, reduce, design stage if two-stage, then the model to solve, built on the
+    network as built with the design fixed (two-stage) or with the shortest-path-tree start
+    (monolithic). Returns case, network, the reduced inputs, the inputs of the final model, design
+    (None if monolithic) and model."""
     from dhopt.model import build_model, fix_design
+    from dhopt.run import as_built
     from dhopt.start import set_start
 
     case, network, inputs = _front(Path(spec["case_path"]), clock)
     design = _design_stage(case, inputs, options, clock)
-    model = build_model(inputs)
+    built = inputs
+    if design is not None:
+        built, design = as_built(inputs, design)
+        clock.record["zones_as_built"] = len(built.nodes)
+    model = build_model(built)
     if design is not None:
         fix_design(model, design)
     else:
-        set_start(model, inputs)
+        set_start(model, built)
     clock.done("build")
-    return case, network, inputs, design, model
+    return case, network, inputs, built, design, model
 
 
 def run_phases(spec: dict, clock: _Clock, options) -> None:
     """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
     from dhopt.errors import SolverError
-    from dhopt.model import build_model
-    from dhopt.reduce import reduce_network
     from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
-    from dhopt.run import without_campus
-    from dhopt.solve import solve
-    from dhopt.start import set_start
+    from dhopt.run import _reference
 
     record = clock.record
-    case, network, inputs, design, model = _final_model(spec, clock, options)
+    case, network, inputs, built, design, model = _final_model(spec, clock, options)
     report = _solve_timed(model, options, clock, "")
     record.update(solve_status=report.status, objective_EUR=report.objective_EUR, gap=report.gap)
     record["bound_EUR"] = getattr(report, "bound_EUR", None)
 
-    dataset = to_dataset(model, inputs)
-    figures = kpis(dataset, inputs, model)
-    dataset = dataset.merge(network_layer(network, inputs, dataset))
+    dataset = to_dataset(model, built)
+    figures = kpis(dataset, built, model)
+    dataset = dataset.merge(network_layer(network, built, dataset))
     clock.done("results")
     record["unmet_demand_MWh"] = figures.get("unmet_demand_MWh")
     try:  # as run_case: a case without a campus is its own reference
         if not inputs.sources.empty:
-            reference_inputs, _ = reduce_network(without_campus(inputs))
-            reference_model = build_model(reference_inputs)
-            set_start(reference_model, reference_inputs)
-            solve(reference_model, options)
-            kpis(to_dataset(reference_model, reference_inputs), reference_inputs, reference_model)
+            _reference(inputs, options)
     except SolverError as error:  # as run_case: the comparison is missing, the case stands
         record["reference_message"] = str(error).splitlines()[-1]
     clock.done("reference")
@@ -304,7 +302,7 @@ def resolve(spec: dict, clock: _Clock, options) -> None:
     from dhopt.reuse import ModelCache
 
     record = clock.record
-    case, network, inputs, design, model = _final_model(spec, clock, options)
+    case, network, _, inputs, design, model = _final_model(spec, clock, options)
     del model  # the cache builds its own
     cache = ModelCache()
     ready = cache.ready("dispatch", inputs, options, design)

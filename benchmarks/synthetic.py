@@ -351,8 +351,10 @@ def write_case(
     start_hour: int = 0,
     import_limit_MW: float | None = None,
     series_path: Path = SERIES,
+    demand: dict | None = None,
 ) -> Path:
-    """A case TOML for `network` over `hours` hours from `start_hour`; every other parameter at its default."""
+    """A case TOML for `network` over `hours` hours from `start_hour`, with `demand` keys (e.g.
+    ``connect_all``) if given; every other parameter at its default."""
     lines = [
         f'name = "{name}"',
         f'description = "synthetic benchmark case ({network.name})"',
@@ -364,6 +366,8 @@ def write_case(
     ]
     if import_limit_MW is not None:
         lines += ["[grid]", f"import_limit_MW = {import_limit_MW!r}"]
+    if demand:
+        lines += ["[demand]"] + [f"{key} = {json.dumps(value)}" for key, value in demand.items()]
     path = Path(directory) / f"{name}.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

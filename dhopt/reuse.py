@@ -27,7 +27,7 @@ from pyomo.repn import generate_standard_repn
 
 from dhopt.handoff import Passed, pass_start, to_highs
 from dhopt.inputs import Inputs
-from dhopt.model import build_model, fix_design, refresh_parameters
+from dhopt.model import DESIGN_VARIABLES, PARAMETER_BOUNDS, build_model, fix_design, refresh_parameters
 from dhopt.solve import SolveOptions, SolveReport, apply_options, configured_highs, run_highs
 from dhopt.start import set_start
 
@@ -93,6 +93,7 @@ class _Held:
     highs: highspy.Highs
     passed: Passed
     column_of: dict[int, int]  # id(Pyomo variable) -> HiGHS column
+    bounded: np.ndarray  # HiGHS columns whose bounds `refresh_parameters` or `fix_design` may change
     limit_rows: np.ndarray  # HiGHS rows of the import limit
     limit_offset_MW: np.ndarray  # row upper bound minus the import limit (constants moved out of the rows)
 
@@ -171,12 +172,15 @@ class ModelCache:
         )
         upper = np.asarray(highs.getLp().row_upper_) if len(rows) else np.zeros(0)
         offset = upper[rows] - pyo.value(model.import_limit_MW) if len(rows) else np.zeros(0)
+        parametric = {id(model.find_component(name)) for name in PARAMETER_BOUNDS + DESIGN_VARIABLES}
+        bounded = [j for j, v in enumerate(passed.columns) if id(v.parent_component()) in parametric]
         return _Held(
             key,
             model,
             highs,
             passed,
             {id(v): j for j, v in enumerate(passed.columns)},
+            np.array(bounded, dtype=np.int32),
             rows,
             offset,
         )
@@ -195,9 +199,10 @@ class ModelCache:
         every = np.arange(len(columns), dtype=np.int32)
         highs.changeColsCost(len(every), every, cost)
         highs.changeObjectiveOffset(float(repn.constant))
-        lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in columns), float, len(columns))
-        upper = np.fromiter((np.inf if v.ub is None else v.ub for v in columns), float, len(columns))
-        highs.changeColsBounds(len(every), every, lower, upper)
+        bounded = [columns[j] for j in held.bounded]
+        lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in bounded), float, len(bounded))
+        upper = np.fromiter((np.inf if v.ub is None else v.ub for v in bounded), float, len(bounded))
+        highs.changeColsBounds(len(held.bounded), held.bounded, lower, upper)
         rows = held.limit_rows
         if len(rows):  # electricity_t <= limit
             upper_rows = pyo.value(model.import_limit_MW) + held.limit_offset_MW

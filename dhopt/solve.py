@@ -83,7 +83,7 @@ def run_highs(
             raise SolverError(f"no feasible solution found within the time limit of {options.time_limit_s} s")
         raise SolverError(f"HiGHS stopped without a solution ({highs.modelStatusToString(status)})")
     load_solution(highs, columns)
-    objective = float(pyo.value(model.cost))
+    objective = float(info.objective_function_value)  # = model.cost at the loaded solution (offset included)
     is_mip = info.mip_node_count >= 0
     bound = float(info.mip_dual_bound) if is_mip else objective
     gap = float(info.mip_gap) if is_mip else 0.0

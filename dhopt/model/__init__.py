@@ -35,6 +35,8 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
 
 
 DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
+PARAMETER_BOUNDS = ("campus.hp_capacity_MW", "campus.units", "campus.units_on", "storage.capacity_MWh", "plants.heat_MW")
+"""Variables whose bounds `refresh_parameters` sets."""
 
 
 def design_of(model: pyo.ConcreteModel) -> dict[str, dict]:
