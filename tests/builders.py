@@ -85,3 +85,24 @@ def consumer(mw: float) -> dict:
 def existing(dn: int, length_m: float) -> dict:
     """Properties of an existing pipe."""
     return {"status": "existing", "dn": dn, "length_m": length_m}
+
+
+def radial_zone() -> tuple[list, list]:
+    """A campus S feeding junction A through a binding DN100 pipe P (a model pipe); behind A a radial
+    zone: A-B (2 MW), B-C (3 MW), D (1 MW)-A, and a gas boiler G at A. Nodes and pipes for `write_network`."""
+    nodes = [
+        ("S", 0, 0, campus()),
+        ("A", 500, 0, {"kind": "junction"}),
+        ("B", 600, 0, consumer(2.0)),
+        ("C", 700, 0, consumer(3.0)),
+        ("D", 500, 100, consumer(1.0)),
+        ("G", 510, -10, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 30.0}),
+    ]
+    pipes = [
+        ("P", "S", "A", existing(100, 500.0)),
+        ("P1", "A", "B", existing(300, 100.0)),
+        ("P2", "B", "C", existing(300, 100.0)),
+        ("P3", "D", "A", existing(300, 100.0)),
+        ("PG", "G", "A", existing(400, 10.0)),
+    ]
+    return nodes, pipes

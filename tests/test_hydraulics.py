@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from builders import campus, consumer, existing, write_case, write_network, write_series
+from builders import campus, consumer, existing, radial_zone, write_case, write_network, write_series
 
 from dhopt.cli import main
 from dhopt.physics import pair_loss_conductance_W_per_mK, pipe_catalogue
@@ -40,21 +40,7 @@ def test_flows_in_a_radial_zone_are_the_downstream_sums(tmp_path):
     # S (campus) -P (DN100, binds: a model pipe)- A; zone A: A-B (2 MW), B-C (3 MW), D (1 MW)-A, boiler G-A.
     # Each zone pipe carries the demand beyond it plus the losses beyond it (half of each pipe's loss
     # sits at each of its ends): P2 = 3 + l/2, P1 = 2 + 3 + l/2 + l/2 + l/2, P3 (from D to A) = -(1 + l/2).
-    nodes = [
-        ("S", 0, 0, campus()),
-        ("A", 500, 0, {"kind": "junction"}),
-        ("B", 600, 0, consumer(2.0)),
-        ("C", 700, 0, consumer(3.0)),
-        ("D", 500, 100, consumer(1.0)),
-        ("G", 510, -10, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 30.0}),
-    ]
-    pipes = [
-        ("P", "S", "A", existing(100, 500.0)),
-        ("P1", "A", "B", existing(300, 100.0)),
-        ("P2", "B", "C", existing(300, 100.0)),
-        ("P3", "D", "A", existing(300, 100.0)),
-        ("PG", "G", "A", existing(400, 10.0)),
-    ]
+    nodes, pipes = radial_zone()
     check = check_result(solve(tmp_path, nodes, pipes))
     peak = check.pipes[check.pipes["check"] == "peak"].set_index("pipe")
     assert peak.loc["P", "status"] == "model"

@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 import pytest
-from builders import campus, consumer, existing, write_case, write_network, write_series
+from builders import campus, consumer, existing, radial_zone, write_case, write_network, write_series
 
 from dhopt.cli import main
 from dhopt.errors import DhoptError
@@ -73,21 +73,7 @@ def test_radial_network_velocities_match_the_rebuilt_flows(tmp_path):
     # S (campus) -P (DN100, binds: a model pipe)- A; zone A: A-B (2 MW), B-C (3 MW), D (1 MW)-A,
     # boiler G-A: every zone pipe's flow is rebuilt by dhopt from node balances; pandapipes solves
     # the same sinks and sources. Velocities agree to the density difference (80 vs 70 degC water).
-    nodes = [
-        ("S", 0, 0, campus()),
-        ("A", 500, 0, {"kind": "junction"}),
-        ("B", 600, 0, consumer(2.0)),
-        ("C", 700, 0, consumer(3.0)),
-        ("D", 500, 100, consumer(1.0)),
-        ("G", 510, -10, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 30.0}),
-    ]
-    pipes = [
-        ("P", "S", "A", existing(100, 500.0)),
-        ("P1", "A", "B", existing(300, 100.0)),
-        ("P2", "B", "C", existing(300, 100.0)),
-        ("P3", "D", "A", existing(300, 100.0)),
-        ("PG", "G", "A", existing(400, 10.0)),
-    ]
+    nodes, pipes = radial_zone()
     check, result = cross(solved(tmp_path, nodes, pipes, AT_80))
     peak = result.pipes[result.pipes["check"] == "peak"].set_index("pipe")
     assert (peak.loc[["P1", "P2", "P3", "PG"], "status"] == "zone").all()
