@@ -23,11 +23,11 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
 from dhopt.handoff import Passed, pass_start, to_highs
 from dhopt.inputs import Inputs
 from dhopt.model import DESIGN_VARIABLES, PARAMETER_BOUNDS, build_model, fix_design, refresh_parameters
+from dhopt.model.objective import cost_coefficients, cost_variables
 from dhopt.solve import SolveOptions, SolveReport, apply_options, configured_highs, run_highs
 from dhopt.start import set_start
 
@@ -92,8 +92,9 @@ class _Held:
     model: pyo.ConcreteModel
     highs: highspy.Highs
     passed: Passed
-    column_of: dict[int, int]  # id(Pyomo variable) -> HiGHS column
     bounded: np.ndarray  # HiGHS columns whose bounds `refresh_parameters` or `fix_design` may change
+    cost_vars: tuple[list, list]  # `cost_variables(model)`: investment, operation
+    cost_columns: np.ndarray  # their HiGHS columns, in the same order
     limit_rows: np.ndarray  # HiGHS rows of the import limit
     limit_offset_MW: np.ndarray  # row upper bound minus the import limit (constants moved out of the rows)
 
@@ -174,13 +175,16 @@ class ModelCache:
         offset = upper[rows] - pyo.value(model.import_limit_MW) if len(rows) else np.zeros(0)
         parametric = {id(model.find_component(name)) for name in PARAMETER_BOUNDS + DESIGN_VARIABLES}
         bounded = [j for j, v in enumerate(passed.columns) if id(v.parent_component()) in parametric]
+        column_of = {id(v): j for j, v in enumerate(passed.columns)}
+        cost_vars = cost_variables(model)
         return _Held(
             key,
             model,
             highs,
             passed,
-            {id(v): j for j, v in enumerate(passed.columns)},
             np.array(bounded, dtype=np.int32),
+            cost_vars,
+            np.array([column_of[id(v)] for v in cost_vars[0] + cost_vars[1]], dtype=np.int32),
             rows,
             offset,
         )
@@ -189,16 +193,15 @@ class ModelCache:
     def _update(held: _Held, inputs: Inputs, design: dict | None) -> None:
         """Costs, bounds and the import limit of `inputs` (and `design`) into the held model and HiGHS."""
         model, highs, columns = held.model, held.highs, held.passed.columns
-        refresh_parameters(model, inputs)
+        refresh_parameters(model, inputs, held.cost_vars)
         if design is not None:
             fix_design(model, design)
-        repn = generate_standard_repn(model.cost.expr, compute_values=True, quadratic=False)
+        investment, operation, constant = cost_coefficients(model, inputs)
         cost = np.zeros(len(columns))
-        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs):
-            cost[held.column_of[id(var)]] += coefficient
+        cost[held.cost_columns] = np.concatenate([investment, operation])
         every = np.arange(len(columns), dtype=np.int32)
         highs.changeColsCost(len(every), every, cost)
-        highs.changeObjectiveOffset(float(repn.constant))
+        highs.changeObjectiveOffset(constant)
         bounded = [columns[j] for j in held.bounded]
         lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in bounded), float, len(bounded))
         upper = np.fromiter((np.inf if v.ub is None else v.ub for v in bounded), float, len(bounded))

@@ -13,7 +13,7 @@ from dhopt.inputs import Inputs
 from dhopt.model.balance import add_balance
 from dhopt.model.campus import add_campus, set_campus_bounds
 from dhopt.model.cuts import add_connection_cuts
-from dhopt.model.objective import add_objective
+from dhopt.model.objective import add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
 from dhopt.model.storage import add_storage, set_storage_bounds
@@ -64,18 +64,16 @@ def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
             var[index].setub(value)
 
 
-def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs) -> None:
+def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tuple[list, list] | None = None) -> None:
     """Re-read what may change without changing the model's structure (`dhopt.reuse`): variable
     bounds (plant capacity and must-run, largest heat pump and storage), the import limit and the
-    objective (every price and cost)."""
+    annual cost (every price and cost; `cost_vars`: `cost_variables(model)`, if kept)."""
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
     set_plant_bounds(model.plants, inputs)
     if model.find_component("import_limit_MW") is not None:
         model.import_limit_MW.set_value(inputs.case.spec.grid.import_limit_MW)
-    for name in ("cost", "investment_EUR", "operation_EUR"):
-        model.del_component(name)
-    add_objective(model, inputs)
+    set_cost(model, inputs, cost_vars)
 
 
 def _annual_co2_t(model: pyo.ConcreteModel, inputs: Inputs) -> pyo.Expression:

@@ -8,46 +8,68 @@ price including grid tariff and c_pt plant fuel, O&M, CO2 and electricity cost.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
 from dhopt.physics import annuity_factor
 
 
-def add_objective(m: pyo.ConcreteModel, inputs: Inputs) -> None:
+def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
+    """The variables of the investment and of the operating cost, in the order of `cost_coefficients`."""
+    investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
+    operation = [
+        var[key, t]
+        for t in m.T
+        for var, keys in ((m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D))
+        for key in keys
+    ]
+    return investment, operation
+
+
+def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
+    """Investment coefficients [EUR/yr per MW, MWh or pipe], operating ones [EUR/yr per MW] and the
+    constant [EUR/yr] of the annual cost, for the variables of `cost_variables` (see the module doc)."""
     spec = inputs.case.spec
     rate = spec.economics.discount_rate
     hp, st = spec.heat_pump, spec.storage
     hp_annual = annuity_factor(rate, hp.lifetime_yr) * hp.investment_EUR_per_MW + hp.fixed_om_EUR_per_MW_yr
     st_annual = annuity_factor(rate, st.lifetime_yr) * st.investment_EUR_per_MWh + st.fixed_om_EUR_per_MWh_yr
-    pipe_annual = inputs.options["annual_cost_EUR"].to_dict()
-    weight = inputs.weight_h
-    price = inputs.electricity_EUR_per_MWh.to_numpy()
-    cop = inputs.cop.to_numpy()
-    source_column = {s: i for i, s in enumerate(inputs.sources.index)}
-    plant_cost = inputs.plant_cost_EUR_per_MWh.to_numpy()
-    plant_column = {p: i for i, p in enumerate(inputs.plants.index)}
-    penalty = spec.demand.unmet_penalty_EUR_per_MWh
+    pipe_annual = inputs.options["annual_cost_EUR"]
+    investment = np.concatenate(
+        [
+            np.full(len(m.campus.S), hp_annual),
+            np.full(len(m.storage.K), st_annual),
+            pipe_annual.loc[list(m.pipes.O)].to_numpy(dtype=float) if len(m.pipes.O) else np.zeros(0),
+        ]
+    )
+    weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
+    sources = inputs.sources.index.get_indexer(list(m.campus.S))
+    plants = inputs.plants.index.get_indexer(list(m.plants.P))
+    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
+    hp_cost = price / inputs.cop.to_numpy()[:, sources] + hp.variable_om_EUR_per_MWh
+    plant_cost = inputs.plant_cost_EUR_per_MWh.to_numpy()[:, plants]
+    unmet_cost = np.full((len(weight), len(m.D)), spec.demand.unmet_penalty_EUR_per_MWh)
+    operation = weight * np.hstack([hp_cost, plant_cost, unmet_cost])  # time x (sources, plants, demand nodes)
+    # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
+    return investment, operation.ravel(), float(inputs.forced_cost_EUR)
 
-    m.investment_EUR = pyo.Expression(
-        expr=sum(hp_annual * m.campus.hp_capacity_MW[s] for s in m.campus.S)
-        + sum(st_annual * m.storage.capacity_MWh[k] for k in m.storage.K)
-        + sum(pipe_annual[o] * m.pipes.build[o] for o in m.pipes.O)
-        + inputs.forced_cost_EUR  # candidate pipes that are the only way to demand (connect_all)
+
+def set_cost(m: pyo.ConcreteModel, inputs: Inputs, variables: tuple[list, list] | None = None) -> None:
+    """(Re)write `m.investment_EUR` and `m.operation_EUR` from `inputs`; `variables`: `cost_variables(m)`."""
+    investment_vars, operation_vars = variables or cost_variables(m)
+    investment, operation, constant = cost_coefficients(m, inputs)
+    m.investment_EUR.set_value(
+        LinearExpression(constant=constant, linear_coefs=investment.tolist(), linear_vars=investment_vars)
     )
-    m.operation_EUR = pyo.Expression(
-        expr=sum(
-            float(weight[t])
-            * (
-                sum(
-                    (float(price[t] / cop[t, source_column[s]]) + hp.variable_om_EUR_per_MWh)
-                    * m.campus.hp_heat_MW[s, t]
-                    for s in m.campus.S
-                )
-                + sum(float(plant_cost[t, plant_column[p]]) * m.plants.heat_MW[p, t] for p in m.plants.P)
-                + sum(penalty * m.unmet_MW[n, t] for n in m.D)
-            )
-            for t in m.T
-        )
+    m.operation_EUR.set_value(
+        LinearExpression(constant=0.0, linear_coefs=operation.tolist(), linear_vars=operation_vars)
     )
+
+
+def add_objective(m: pyo.ConcreteModel, inputs: Inputs) -> None:
+    m.investment_EUR = pyo.Expression(doc="annualised investment and fixed O&M [EUR/yr]")
+    m.operation_EUR = pyo.Expression(doc="operating cost of the year [EUR/yr]")
+    set_cost(m, inputs)
     m.cost = pyo.Objective(expr=m.investment_EUR + m.operation_EUR, sense=pyo.minimize)
