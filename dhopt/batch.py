@@ -268,20 +268,9 @@ def _client(workers: int | None, scheduler: str | None, todo: int) -> Iterator[A
 def _by_structure(cases: list[SweepCase]) -> list[SweepCase]:
     """Cases that differ only in parameters (`dhopt.reuse.PARAMETER_FIELDS`) next to each other, so a
     worker's next case can often reuse its built models."""
-    from dhopt.reuse import PARAMETER_FIELDS
+    from dhopt.reuse import structural_case
 
-    def structure(case: SweepCase) -> str:
-        content = json.loads(json.dumps(case.case, default=str))
-        for section, names in PARAMETER_FIELDS.items():
-            part = content.get(section, {}) if section else content
-            for name in names:
-                if name not in ("network", "timeseries"):
-                    part.pop(name, None)
-        grid = content.get("grid", {})
-        grid["import_limit_MW"] = grid.get("import_limit_MW") is not None  # its value is a parameter
-        return json.dumps(content, sort_keys=True)
-
-    return sorted(cases, key=structure)
+    return sorted(cases, key=lambda case: json.dumps(structural_case(case.case, keep_files=True), sort_keys=True))
 
 
 def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream, reuse) -> None:

@@ -19,10 +19,12 @@ LESS, GREATER = 1, -1  # row multipliers of the mixed standard form: <= rhs, >= 
 
 @dataclass(frozen=True)
 class Passed:
-    """What `to_highs` handed over: the Pyomo variable of each column and the constraint of each row."""
+    """What `to_highs` handed over: the Pyomo variable of each column, the constraint of each row and
+    the positions of the integer columns."""
 
     columns: list
     rows: list
+    integer: np.ndarray
 
 
 def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> Passed:
@@ -51,13 +53,15 @@ def to_highs(model: pyo.ConcreteModel, highs: highspy.Highs) -> Passed:
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     highs.passModel(lp)
-    pass_start(highs, columns)
-    return Passed(columns, [row for row, _ in form.rows])
+    passed = Passed(columns, [row for row, _ in form.rows], np.flatnonzero(integer))
+    pass_start(highs, passed)
+    return passed
 
 
-def pass_start(highs: highspy.Highs, columns: list) -> None:
+def pass_start(highs: highspy.Highs, passed: Passed) -> None:
     """Integer variables that carry a value are a (partial) MIP start; HiGHS completes the rest."""
-    index = [i for i, v in enumerate(columns) if v.is_integer() and v.value is not None]
+    columns = passed.columns
+    index = [i for i in passed.integer if columns[i].value is not None]
     if index:
         values = np.array([columns[i].value for i in index], dtype=float)
         highs.setSolution(len(index), np.array(index, dtype=np.int32), values)

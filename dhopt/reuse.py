@@ -52,17 +52,24 @@ PARAMETER_ARRAYS = {
 }
 
 
+def structural_case(case: dict, keep_files: bool = False) -> dict:
+    """A copy of a case dictionary without its parameters (`PARAMETER_FIELDS`; of the import limit only
+    whether there is one); `keep_files` keeps the network and time-series paths."""
+    content = json.loads(json.dumps(case, default=str))
+    for section, names in PARAMETER_FIELDS.items():
+        part = content.get(section, {}) if section else content
+        for name in names:
+            if not (keep_files and name in ("network", "timeseries")):
+                part.pop(name, None)
+    grid = content.setdefault("grid", {})
+    grid["import_limit_MW"] = grid.get("import_limit_MW") is not None  # its value is a parameter
+    return content
+
+
 def structure_key(inputs: Inputs) -> str:
     """Hash of everything in `inputs` that shapes the model (sets, matrix, other bounds)."""
     digest = hashlib.sha256()
-    spec = inputs.case.spec.model_dump(mode="json")
-    for section, names in PARAMETER_FIELDS.items():
-        part = spec.get(section, {}) if section else spec
-        for name in names:
-            part.pop(name, None)
-    limit = spec["grid"].pop("import_limit_MW")
-    spec["grid"]["has_import_limit"] = limit is not None  # its value is a parameter, not its presence
-    digest.update(json.dumps(spec, sort_keys=True).encode())
+    digest.update(json.dumps(structural_case(inputs.case.spec.model_dump(mode="json")), sort_keys=True).encode())
     for name in Inputs.__dataclass_fields__:
         if name == "case":
             continue
@@ -210,4 +217,4 @@ class ModelCache:
         if len(rows):  # electricity_t <= limit
             upper_rows = pyo.value(model.import_limit_MW) + held.limit_offset_MW
             highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf), upper_rows)
-        pass_start(highs, columns)  # the last solution: still feasible when only costs changed
+        pass_start(highs, held.passed)  # the last solution: still feasible when only costs changed

@@ -106,3 +106,14 @@ def radial_zone() -> tuple[list, list]:
         ("PG", "G", "A", existing(400, 10.0)),
     ]
     return nodes, pipes
+
+
+def solved_result(tmp_path: Path, nodes: list, pipes: list, hours: int, temperatures: dict, **series) -> Path:
+    """Write the network, series and case, run it and return its result directory."""
+    from dhopt.run import run_case
+
+    network = write_network(tmp_path, nodes, pipes)
+    case = write_case(tmp_path, network, write_series(tmp_path, hours, **series), hours, temperatures=temperatures)
+    out = tmp_path / "result"
+    run_case(case, out)
+    return out

@@ -8,13 +8,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from builders import campus, consumer, existing, radial_zone, write_case, write_network, write_series
+from builders import campus, consumer, existing, radial_zone, solved_result
 
 from dhopt.cli import main
 from dhopt.physics import pair_loss_conductance_W_per_mK, pipe_catalogue
 from dhopt.planning.hydraulics import check_result, checked_hours
 from dhopt.planning.link_flows import tree_flows
-from dhopt.run import run_case
 
 HOURS = 4
 TEMPERATURES = {"supply_max_degC": 80.0, "return_degC": 40.0, "ground_degC": 8.0}  # outdoor -20: supply 80
@@ -29,11 +28,7 @@ def loss_MW(dn: int, length_m: float) -> float:
 
 
 def solve(tmp_path, nodes, pipes, **series):
-    network = write_network(tmp_path, nodes, pipes)
-    case = write_case(tmp_path, network, write_series(tmp_path, HOURS, **series), HOURS, temperatures=TEMPERATURES)
-    out = tmp_path / "result"
-    run_case(case, out)
-    return out
+    return solved_result(tmp_path, nodes, pipes, HOURS, TEMPERATURES, **series)
 
 
 def test_flows_in_a_radial_zone_are_the_downstream_sums(tmp_path):

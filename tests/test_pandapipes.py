@@ -9,14 +9,13 @@ import sys
 
 import pandas as pd
 import pytest
-from builders import campus, consumer, existing, radial_zone, write_case, write_network, write_series
+from builders import campus, consumer, existing, radial_zone, solved_result
 
 from dhopt.cli import main
 from dhopt.errors import DhoptError
 from dhopt.physics import pair_loss_conductance_W_per_mK, pipe_catalogue
 from dhopt.planning.hydraulics import check_dataset, open_result, pressure_drop_Pa_per_m
 from dhopt.planning.pandapipes_export import cross_check, import_pandapipes
-from dhopt.run import run_case
 
 HOURS = 4
 AT_70 = {"supply_max_degC": 70.0, "supply_min_degC": 60.0, "return_degC": 40.0, "ground_degC": 8.0}
@@ -25,11 +24,7 @@ CP_MJ = 4.187e-3  # [MJ/(kg K)]
 
 
 def solved(tmp_path, nodes, pipes, temperatures, **series):
-    network = write_network(tmp_path, nodes, pipes)
-    case = write_case(tmp_path, network, write_series(tmp_path, HOURS, **series), HOURS, temperatures=temperatures)
-    out = tmp_path / "result"
-    run_case(case, out)
-    return out
+    return solved_result(tmp_path, nodes, pipes, HOURS, temperatures, **series)
 
 
 def cross(out):
