@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 from dhopt.inputs import Inputs
 from dhopt.model.balance import add_balance
 from dhopt.model.campus import add_campus, set_campus_bounds
-from dhopt.model.cuts import add_connection_cuts
+from dhopt.model.cuts import add_tree_cuts
 from dhopt.model.objective import add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
@@ -29,7 +29,7 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     add_plants(m, inputs)
     add_pipes(m, inputs)
     add_balance(m, inputs)
-    add_connection_cuts(m, inputs)
+    add_tree_cuts(m, inputs)
     add_objective(m, inputs)
     return m
 

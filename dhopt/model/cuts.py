@@ -1,10 +1,24 @@
 """Valid inequalities that tighten the pipe-design MILP without changing its optimum.
 
-Connection cut: with ``connect_all`` every consumer is to be served, so a node with demand, no
-producer or storage of its own and no existing pipe must have at least one candidate pipe built:
-sum_(e incident to n) sum_dn y_(e,dn) >= 1. The flow limits alone let the LP relaxation build a
-sliver of the largest DN (y = f / Q_max) and pay a sliver of its cost; the cut makes every such
-node pay at least one whole pipe, which is what lifts the relaxation's bound towards the optimum.
+Tree cuts. In every feasible design, each connected set of built pipes holds a producer (or
+storage): demand and losses are covered from inside it. Rooting a spanning tree of each such set
+at a producer gives every other node on it exactly one parent pipe, and a node that is a parent
+has a parent itself unless it is a root. The cuts give the LP relaxation that structure with
+continuous arc variables a_(e->n) in [0, 1], "pipe e is the parent pipe of its end n":
+
+    a_(e->u) + a_(e->v) <= sum_dn y_(e,dn)               a pipe is the parent of at most one end
+    sum_(e at n) a_(e->n) <= 1                            one parent per node
+    a_(e->m) <= sum_(e' at n, e' != e) a_(e'->n)          n a parent of m (through e) has a parent
+    sum_(e at n) a_(e->n) >= 1 - U_n / D_n                a served demand node has a parent
+
+for nodes n that cannot be a root: without producer, storage or existing pipe (an existing pipe
+may be the parent). U_n / D_n is the share of n's demand left unmet over the horizon
+(sum_t w_t u_nt / sum_t w_t d_nt): 0 with ``connect_all``, up to 1 (unserved) otherwise.
+
+Without them the LP builds slivers y = f / Q_max of the largest DN; with them, each demand node
+pays for a whole pipe and pipes that feed nothing are no parent, so the relaxation pays for
+(nearly) a whole spanning tree. The arcs are rooted trees, not flow directions, so they stay valid
+when flows reverse between hours.
 """
 
 from __future__ import annotations
@@ -16,20 +30,54 @@ import pyomo.environ as pyo
 from dhopt.inputs import Inputs
 
 
-def add_connection_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
-    if not inputs.case.spec.demand.connect_all or not len(m.pipes.O):
-        return
+def add_tree_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
+    """The tree cuts of the module doc in block `m.tree` (nothing without candidate pipes)."""
     pipes = inputs.pipes
-    own_supply = set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(m.storage.K)
-    existing, candidate_options = set(), defaultdict(list)
+    candidate = [e for e in m.pipes.C if pipes.at[e, "status"] == "candidate"]
+    if not candidate:
+        return
+    dns = defaultdict(list)
     for e, dn in m.pipes.O:
-        for node in (pipes.at[e, "from_node"], pipes.at[e, "to_node"]):
-            candidate_options[node].append((e, dn))
-    for e in pipes.index[pipes["status"] == "existing"]:
-        existing.update((pipes.at[e, "from_node"], pipes.at[e, "to_node"]))
-    nodes = [n for n in m.D if n not in own_supply and n not in existing and candidate_options[n]]
-    m.pipes.connect = pyo.Constraint(
-        nodes,
-        rule=lambda b, n: sum(b.build[e, dn] for e, dn in candidate_options[n]) >= 1,
-        doc="a consumer node without supply or existing pipe is connected by at least one built pipe",
+        dns[e].append(dn)
+    existing = pipes[pipes["status"] == "existing"]
+    roots = (
+        set(inputs.sources["node"])
+        | set(inputs.plants["node"])
+        | set(m.storage.K)
+        | set(existing["from_node"])
+        | set(existing["to_node"])
     )
+    ends = {e: (pipes.at[e, "from_node"], pipes.at[e, "to_node"]) for e in candidate}
+    arcs = [(e, n) for e in candidate for n in ends[e]]
+    parents = defaultdict(list)  # node -> pipes that may be its parent
+    for e, n in arcs:
+        parents[n].append(e)
+    children = [(e, n, m_) for e, (u, v) in ends.items() for n, m_ in ((u, v), (v, u)) if n not in roots]  # e: n -> m_
+
+    b = m.tree = pyo.Block()
+    b.A = pyo.Set(initialize=arcs, dimen=2, doc="(pipe, end): the pipe may be the end's parent")
+    b.parent = pyo.Var(b.A, bounds=(0.0, 1.0), doc="pipe e is the parent pipe of node n [-]")
+    b.built = pyo.Constraint(
+        candidate, rule=lambda b, e: sum(b.parent[e, n] for n in ends[e]) <= sum(m.pipes.build[e, dn] for dn in dns[e])
+    )
+    b.one_parent = pyo.Constraint(list(parents), rule=lambda b, n: sum(b.parent[e, n] for e in parents[n]) <= 1)
+
+    @b.Constraint(range(len(children)))
+    def rooted(b, i):  # n is the parent of m through e: n has a parent of its own
+        e, n, m_ = children[i]
+        return b.parent[e, m_] <= sum(b.parent[other, n] for other in parents[n] if other != e)
+
+    served = [n for n in m.D if n not in roots and parents[n]]
+    b.served = pyo.Constraint(
+        served, rule=lambda b, n: sum(b.parent[e, n] for e in parents[n]) >= _served_share(m, inputs, n)
+    )
+
+
+def _served_share(m: pyo.ConcreteModel, inputs: Inputs, node) -> pyo.Expression | float:
+    """1 with ``connect_all``; else 1 - sum_t w_t u_nt / sum_t w_t d_nt, the share of demand met."""
+    if inputs.case.spec.demand.connect_all:
+        return 1.0
+    weight = inputs.weight_h
+    demand = inputs.demand_MW[node].to_numpy()
+    total_MWh = float((weight * demand).sum())
+    return 1.0 - sum(float(weight[t] / total_MWh) * m.unmet_MW[node, t] for t in m.T if demand[t] > 0)
