@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import highspy
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from dhopt.errors import InfeasibleError, SolverError
 from dhopt.handoff import load_solution, to_highs
@@ -59,9 +60,10 @@ def apply_options(highs: highspy.Highs, options: SolveOptions) -> None:
 def solve(model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()) -> SolveReport:
     """Solve in place; raise `SolverError` when there is no usable solution."""
     start = time.perf_counter()
-    highs = configured_highs(options)
-    passed = to_highs(model, highs)
-    return run_highs(highs, passed.columns, model, options, handoff_s=time.perf_counter() - start)
+    with PauseGC():  # no cyclic collection walking the model's components (`dhopt.reuse.ModelCache.run`)
+        highs = configured_highs(options)
+        passed = to_highs(model, highs)
+        return run_highs(highs, passed.columns, model, options, handoff_s=time.perf_counter() - start)
 
 
 def run_highs(
