@@ -148,6 +148,8 @@ def _front(case_path: Path, clock: _Clock):
 
 def _design_stage(case, inputs, options, clock: _Clock):
     """The design stage of a two-stage case (typical days); None for a monolithic case."""
+    from pyomo.common.gc_manager import PauseGC
+
     from dhopt.aggregate import typical_days
     from dhopt.model import build_model, design_of
     from dhopt.run import uses_two_stage
@@ -159,8 +161,9 @@ def _design_stage(case, inputs, options, clock: _Clock):
         return None
     design_inputs = typical_days(inputs, case.spec.horizon.typical_days)
     clock.done("design_days")
-    design_model = build_model(design_inputs)
-    set_start(design_model, design_inputs)  # as run_case: the shortest-path tree as MIP start
+    with PauseGC():  # as dhopt.reuse.ModelCache builds
+        design_model = build_model(design_inputs)
+        set_start(design_model, design_inputs)  # as run_case: the shortest-path tree as MIP start
     clock.done("design_build")
     report = _solve_timed(design_model, options, clock, "design_")
     record.update(design_status=report.status, design_objective_EUR=report.objective_EUR, design_gap=report.gap)
@@ -214,6 +217,8 @@ def _final_model(spec: dict, clock: _Clock, options):
     network as built with the design fixed (two-stage) or with the shortest-path-tree start
     (monolithic). Returns case, network, the reduced inputs, the inputs of the final model, design
     (None if monolithic) and model."""
+    from pyomo.common.gc_manager import PauseGC
+
     from dhopt.model import build_model, fix_design
     from dhopt.run import as_built
     from dhopt.start import set_start
@@ -224,11 +229,12 @@ def _final_model(spec: dict, clock: _Clock, options):
     if design is not None:
         built, design = as_built(inputs, design)
         clock.record["zones_as_built"] = len(built.nodes)
-    model = build_model(built)
-    if design is not None:
-        fix_design(model, design)
-    else:
-        set_start(model, built)
+    with PauseGC():  # as dhopt.reuse.ModelCache builds
+        model = build_model(built)
+        if design is not None:
+            fix_design(model, design)
+        else:
+            set_start(model, built)
     clock.done("build")
     return case, network, inputs, built, design, model
 
