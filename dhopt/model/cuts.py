@@ -13,7 +13,8 @@ continuous arc variables a_(e->n) in [0, 1], "pipe e is the parent pipe of its e
 
 for nodes n that cannot be a root: without producer, storage or existing pipe (an existing pipe
 may be the parent). U_n / D_n is the share of n's demand left unmet over the horizon
-(sum_t w_t u_nt / sum_t w_t d_nt): 0 with ``connect_all``, up to 1 (unserved) otherwise.
+(sum_t w_t u_nt / sum_t w_t d_nt): taken as 0 with ``connect_all``, where every consumer is connected
+(as the reduction's forced sole feeds already assume); up to 1 (unserved) otherwise.
 
 Without them the LP builds slivers y = f / Q_max of the largest DN; with them, each demand node
 pays for a whole pipe and pipes that feed nothing are no parent, so the relaxation pays for
