@@ -165,7 +165,7 @@ class ModelCache:
         The next update rewrites every cost and bound, so a failed run leaves the held model usable.
         Python's cyclic garbage collector is paused while models are built, updated and read back."""
         held = ready.held
-        with PauseGC():  # a cyclic collection would walk every Pyomo component: 30 % of a build (README "Speed")
+        with PauseGC():  # a cyclic collection would walk every Pyomo component: 30 % of a build (benchmarks/README.md)
             report = run_highs(held.highs, held.passed.columns, held.model, options, ready.seconds)
         return held.model, replace(report, reused=ready.reused)
 

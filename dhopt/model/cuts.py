@@ -37,9 +37,6 @@ def add_tree_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     candidate = [e for e in m.pipes.C if pipes.at[e, "status"] == "candidate"]
     if not candidate:
         return
-    dns = defaultdict(list)
-    for e, dn in m.pipes.O:
-        dns[e].append(dn)
     existing = pipes[pipes["status"] == "existing"]
     roots = (
         set(inputs.sources["node"])
@@ -58,9 +55,8 @@ def add_tree_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     b = m.tree = pyo.Block()
     b.A = pyo.Set(initialize=arcs, dimen=2, doc="(pipe, end): the pipe may be the end's parent")
     b.parent = pyo.Var(b.A, bounds=(0.0, 1.0), doc="pipe e is the parent pipe of node n [-]")
-    b.built = pyo.Constraint(
-        candidate, rule=lambda b, e: sum(b.parent[e, n] for n in ends[e]) <= sum(m.pipes.build[e, dn] for dn in dns[e])
-    )
+    built = m.pipes.one_dn  # its body: sum_dn y_(e,dn), 1 if the pipe is built
+    b.built = pyo.Constraint(candidate, rule=lambda b, e: sum(b.parent[e, n] for n in ends[e]) <= built[e].body)
     b.one_parent = pyo.Constraint(list(parents), rule=lambda b, n: sum(b.parent[e, n] for e in parents[n]) <= 1)
 
     @b.Constraint(range(len(children)))
