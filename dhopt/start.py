@@ -1,24 +1,23 @@
-"""A feasible design to start the MIP from: a shortest-path tree of pipes.
+"""A feasible design to start the MIP from: a shortest-path tree of pipes, improved by local search.
 
 Every demand node is joined to the nearest plant along the cheapest pipes (existing pipes cost
-nothing), every campus and every plant not yet on it to that tree along its cheapest path. In a tree, a pipe splitting it into
-sides A and B carries f = P_A - D_A = D_B - P_B for any balanced dispatch, so
-|f| <= max(min(P_A, D_B), min(P_B, D_A)) with P the production capacity and D the demand plus fixed
-losses of a side. Each candidate pipe of the tree gets the smallest DN that carries this in every
-hour (plus a margin for its own losses): whatever the dispatch, the pipes never stop it. HiGHS
-completes the rest (dispatch, capacities) and improves from there.
+nothing), every campus and every plant not yet on it to that tree along its cheapest path. In a
+tree, a pipe splitting it into sides A and B carries f = P_A - D_A = D_B - P_B for any balanced
+dispatch, so |f| <= max(min(P_A, D_B), min(P_B, D_A)) with P the production capacity and D the
+demand plus fixed losses of a side. `dhopt.tree_search` then exchanges and prunes pipes while the
+tree's pipe and loss cost falls. Each candidate pipe of the tree gets the smallest DN that carries
+its bound in every hour (plus a margin for its own losses): whatever the dispatch, the pipes never
+stop it. HiGHS completes the rest (dispatch, capacities) and improves from there.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
-
-MARGIN = 1.05  # head-room for the losses of the candidate pipes themselves [-]
+from dhopt.tree_search import RootedTree, TreeData, improve_tree
 
 
 def _graph(inputs: Inputs) -> nx.Graph:
@@ -31,12 +30,6 @@ def _graph(inputs: Inputs) -> nx.Graph:
         if not graph.has_edge(u, v) or graph.edges[u, v]["cost"] > cost:
             graph.add_edge(u, v, cost=cost, pipe=pipe)
     return graph
-
-
-def _smallest_cover(options: pd.DataFrame, pipe: str, need_per_K: float) -> int:
-    choices = options.loc[pipe]
-    covering = choices.index[choices["capacity_MW_per_K"].to_numpy() >= need_per_K]
-    return int(covering.min() if len(covering) else choices.index.max())
 
 
 def _tree(inputs: Inputs, graph: nx.Graph, roots: list) -> nx.Graph:
@@ -63,47 +56,77 @@ def _tree(inputs: Inputs, graph: nx.Graph, roots: list) -> nx.Graph:
     return tree
 
 
-def _side_sums(tree: nx.Graph, values: dict) -> dict[tuple, tuple]:
-    """For each tree edge (child, parent): (sum of `values` on the child's side, on the other side)."""
-    sides = {}
-    for component in nx.connected_components(tree):
-        root = next(iter(component))
-        total = sum(values[n] for n in component)
-        below = {n: values[n] for n in component}
-        parent = dict(nx.dfs_predecessors(tree, root))
-        for node in nx.dfs_postorder_nodes(tree, root):
-            if node in parent:
-                below[parent[node]] = below[parent[node]] + below[node]
-                sides[node, parent[node]] = (below[node], total - below[node])
-    return sides
+def _heat_cost(inputs: Inputs) -> np.ndarray:
+    """The cheapest heat of each hour [EUR/MWh]: a plant's cost or a campus heat pump's
+    (electricity / COP + variable O&M; free where direct exchange is possible); 0 without producers."""
+    costs = [inputs.plant_cost_EUR_per_MWh.to_numpy()]
+    if len(inputs.sources):
+        pumped = inputs.electricity_EUR_per_MWh.to_numpy()[:, None] / inputs.cop.to_numpy()
+        pumped = pumped + inputs.case.spec.heat_pump.variable_om_EUR_per_MWh
+        costs.append(np.where(inputs.direct_ok.to_numpy(), 0.0, pumped))
+    every = np.hstack(costs)
+    return every.min(axis=1) if every.shape[1] else np.zeros(len(inputs.weight_h))
+
+
+def tree_data(inputs: Inputs) -> TreeData:
+    """Node sums and per-pipe DN tables (`dhopt.tree_search`) of `inputs`, rows in `inputs.pipes` order."""
+    nodes, steps = inputs.nodes, len(inputs.weight_h)
+    demand = inputs.demand_MW.reindex(columns=nodes, fill_value=0.0).to_numpy().T
+    fixed_loss = inputs.fixed_loss_MW_per_K.reindex(nodes, fill_value=0.0).to_numpy()
+    drive = inputs.loss_drive_K.to_numpy()
+    output = (inputs.sources["hp_max_MW"] + inputs.source_heat_MW.max()).groupby(inputs.sources["node"]).sum()
+    output = output.add(inputs.plants.groupby("node")["capacity_MW"].sum(), fill_value=0.0)
+    produce = output.reindex(nodes, fill_value=0.0).to_numpy(dtype=float)
+    heat_cost = _heat_cost(inputs)
+    loss_value = float(np.sum(inputs.weight_h * drive * heat_cost))  # EUR/yr per MW/K of loss
+
+    pipes, options = inputs.pipes, inputs.options
+    widest = int(options.groupby(level="pipe").size().max()) if len(options) else 1
+    capacity = np.full((len(pipes), widest), np.inf)
+    cost = np.zeros((len(pipes), widest))
+    candidate = (pipes["status"] == "candidate").to_numpy()
+    for row in np.flatnonzero(candidate):
+        choices = options.loc[pipes.index[row]]
+        capacity[row, : len(choices)] = choices["capacity_MW_per_K"].to_numpy()
+        cost[row, : len(choices)] = (choices["annual_cost_EUR"] + loss_value * choices["loss_MW_per_K"]).to_numpy()
+        cost[row, len(choices) :] = np.inf
+
+    if inputs.case.spec.demand.connect_all:
+        droppable = np.full(len(nodes), np.inf)
+    else:  # heat not delivered costs the penalty but saves producing it
+        value = inputs.case.spec.demand.unmet_penalty_EUR_per_MWh - heat_cost
+        droppable = np.where(fixed_loss > 0, np.inf, demand @ (inputs.weight_h * value))
+    producers = nodes.isin([*inputs.sources["node"], *inputs.plants["node"]])
+    absorb = demand + fixed_loss[:, None] * drive[None, :] if steps else demand
+    return TreeData(absorb, produce, inputs.delta_t_K.to_numpy(), capacity, cost, droppable, producers)
 
 
 def tree_design(inputs: Inputs) -> dict[str, int]:
-    """Candidate pipe -> DN of the start design (pipes not listed are not built)."""
+    """Candidate pipe -> DN of the start design (pipes not listed are not built): the shortest-path
+    tree improved by `dhopt.tree_search.improve_tree`, each pipe with the smallest DN for its flow bound."""
     graph = _graph(inputs)
     roots = list(dict.fromkeys(inputs.plants["node"])) or list(dict.fromkeys(inputs.sources["node"]))
     if not roots or inputs.pipes.empty:
         return {}
-    tree = _tree(inputs, graph, roots)
-    steps = len(inputs.delta_t_K)
-    demand = inputs.demand_MW
-    losses = inputs.fixed_loss_MW_per_K.to_dict()
-    drive = inputs.loss_drive_K.to_numpy()
-    absorb = {n: (demand[n].to_numpy() if n in demand else np.zeros(steps)) + losses.get(n, 0.0) * drive for n in tree}
-    output = (inputs.sources["hp_max_MW"] + inputs.source_heat_MW.max()).groupby(inputs.sources["node"]).sum()
-    output = output.add(inputs.plants.groupby("node")["capacity_MW"].sum(), fill_value=0.0)
-    production = {n: np.full(steps, float(output.get(n, 0.0))) for n in tree}
-    carried = _side_sums(tree, absorb)
-    produced = _side_sums(tree, production)
-    candidate = set(inputs.pipes.index[inputs.pipes["status"] == "candidate"])
+    position = {n: i for i, n in enumerate(inputs.nodes)}
+    row = {p: i for i, p in enumerate(inputs.pipes.index)}
+
+    def keyed(edges) -> dict[tuple[int, int], int]:  # (a, b) positions, a < b -> pipe row
+        pairs = ((position[a], position[b], row[graph.edges[a, b]["pipe"]]) for a, b in edges)
+        return {(min(a, b), max(a, b)): r for a, b, r in pairs}
+
+    data = tree_data(inputs)
+    root_positions = [position[r] for r in roots]
+    edges = improve_tree(data, keyed(_tree(inputs, graph, roots).edges), root_positions, keyed(graph.edges))
+    pipe_rows, option = RootedTree(data, edges, root_positions).options()
     design = {}
-    for edge, (demand_here, demand_there) in carried.items():
-        pipe = graph.edges[edge]["pipe"]
-        if pipe not in candidate:
+    candidate = (inputs.pipes["status"] == "candidate").to_numpy()
+    for pipe_row, choice in zip(pipe_rows, option, strict=True):
+        if not candidate[pipe_row]:
             continue
-        made_here, made_there = produced[edge]
-        flow = np.maximum(np.minimum(made_here, demand_there), np.minimum(made_there, demand_here))
-        design[pipe] = _smallest_cover(inputs.options, pipe, MARGIN * float(np.max(flow / inputs.delta_t_K.to_numpy())))
+        pipe = inputs.pipes.index[pipe_row]
+        dns = inputs.options.loc[pipe].index
+        design[pipe] = int(dns[min(choice, len(dns) - 1)])  # none covers: the largest
     return design
 
 

@@ -1,0 +1,206 @@
+"""Improve a tree of pipes by local search, for a better MIP start than the shortest-path tree.
+
+In a tree, the pipe between a child side C and the rest R of its component carries at most
+f_t = max(min(P_C, D_R,t), min(P_R, D_C,t)) [MW] in hour t (P: production capacity, D: demand plus
+fixed losses of a side), so it needs the smallest DN with capacity >= MARGIN x max_t f_t / dT_t
+[MW/K]. The tree's cost is, over its candidate pipes, the annual cost of that DN plus its heat loss
+valued at the cheapest heat of each hour: sum_t w_t x loss [MW/K] x drive_t [K] x c_t [EUR/MWh].
+
+Moves, each taken only when it lowers that cost, until none does (a fixed number of rounds at most,
+in the order of the pipes, so the same inputs give the same tree):
+- exchange: add a pipe whose ends are both on the tree, drop another pipe of the loop it closes;
+  only the pipes on that loop change their flows, so each exchange is priced on the loop alone;
+- prune: drop a leaf that needs nothing; with economic connection also a consumer leaf whose heat
+  is worth less than what serving it costs (penalty - heat cost per MWh not delivered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+MARGIN = 1.05  # head-room for the losses of the candidate pipes themselves [-]
+UNCOVERED_EUR = 1e9  # cost of a pipe no DN can carry: such a tree is kept only if nothing better is found
+ROUNDS = 20  # passes over the pipes at most
+
+
+@dataclass(frozen=True)
+class TreeData:
+    """What pricing a tree needs, per node position and per pipe (`pipe_cost`)."""
+
+    absorb_MW: np.ndarray  # node x time: demand plus fixed losses [MW]
+    produce_MW: np.ndarray  # node: production capacity [MW]
+    delta_t_K: np.ndarray  # time: supply minus return temperature [K]
+    capacity_MW_per_K: np.ndarray  # pipe x option, ascending; inf pads shorter lists, existing pipes [inf]
+    option_cost_EUR: np.ndarray  # pipe x option: annual cost + valued loss [EUR/yr]; 0 for existing pipes
+    droppable_EUR: np.ndarray  # node: net value of leaving its demand unserved [EUR/yr]; inf: must be served
+    fixed: np.ndarray  # node: a producer, never pruned
+
+
+def smallest_cover(capacity_MW_per_K: np.ndarray, need_MW_per_K: np.ndarray) -> np.ndarray:
+    """Per row, the first option whose capacity covers the need (= number of options if none does)."""
+    return (capacity_MW_per_K < need_MW_per_K[:, None] - 1e-12).sum(axis=1)
+
+
+def need_MW_per_K(data: TreeData, child_P, child_D, total_P, total_D) -> np.ndarray:
+    """MARGIN x max_t f_t / dT_t [MW/K] of pipes whose child sides produce `child_P` and absorb
+    `child_D` (pipe x time), in components producing `total_P` (pipe) and absorbing `total_D`."""
+    total_P = np.broadcast_to(total_P, child_P.shape)
+    flow = np.maximum(
+        np.minimum(child_P[:, None], total_D - child_D), np.minimum((total_P - child_P)[:, None], child_D)
+    )
+    return MARGIN * (flow / data.delta_t_K).max(axis=1, initial=0.0)
+
+
+def pipe_cost(data: TreeData, pipe: np.ndarray, child_P, child_D, total_P, total_D) -> np.ndarray:
+    """Annual cost [EUR/yr] of pipes `pipe` with the smallest DN for their `need_MW_per_K`."""
+    option = smallest_cover(data.capacity_MW_per_K[pipe], need_MW_per_K(data, child_P, child_D, total_P, total_D))
+    padded = np.column_stack([data.option_cost_EUR[pipe], np.full(len(pipe), UNCOVERED_EUR)])
+    return padded[np.arange(len(pipe)), option]
+
+
+class RootedTree:
+    """A forest over node positions, rooted at one producer per component, with subtree sums."""
+
+    def __init__(self, data: TreeData, edges: dict[tuple[int, int], int], roots: list[int]):
+        self.data = data
+        self.edges = dict(edges)  # (a, b) with a < b -> pipe row
+        self.roots = roots
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Parents, depths, subtree sums and component totals, from the edges."""
+        n = len(self.data.produce_MW)
+        graph = nx.Graph()
+        graph.add_edges_from(self.edges)
+        self.parent = np.full(n, -1)
+        self.depth = np.full(n, -1)
+        self.root = np.full(n, -1)
+        self.sub_P = self.data.produce_MW.astype(float).copy()
+        self.sub_D = self.data.absorb_MW.astype(float).copy()
+        for start in self.roots:
+            if start not in graph or self.depth[start] >= 0:
+                continue
+            order = [start]
+            self.depth[start], self.root[start] = 0, start
+            for a, b in nx.bfs_edges(graph, start):
+                self.parent[b], self.depth[b], self.root[b] = a, self.depth[a] + 1, start
+                order.append(b)
+            for b in reversed(order[1:]):
+                self.sub_P[self.parent[b]] += self.sub_P[b]
+                self.sub_D[self.parent[b]] += self.sub_D[b]
+
+    def options(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each tree pipe (row) and its smallest covering option (= its number of options if none)."""
+        children = np.flatnonzero(self.parent >= 0)
+        pipes = np.array([self.pipe_of(c) for c in children], dtype=int)
+        roots = self.root[children]
+        need = need_MW_per_K(
+            self.data, self.sub_P[children], self.sub_D[children], self.sub_P[roots], self.sub_D[roots]
+        )
+        return pipes, smallest_cover(self.data.capacity_MW_per_K[pipes], need)
+
+    def pipe_of(self, child: int) -> int:
+        a, b = child, self.parent[child]
+        return self.edges[(a, b) if a < b else (b, a)]
+
+    def up_to_common(self, u: int, v: int) -> tuple[list[int], list[int]]:
+        """Nodes from u and from v up to (not including) their lowest common ancestor."""
+        path_u, path_v = [], []
+        while self.depth[u] > self.depth[v]:
+            path_u.append(u)
+            u = self.parent[u]
+        while self.depth[v] > self.depth[u]:
+            path_v.append(v)
+            v = self.parent[v]
+        while u != v:
+            path_u.append(u)
+            path_v.append(v)
+            u, v = self.parent[u], self.parent[v]
+        return path_u, path_v
+
+    def cost_of(self, children: list[int], child_P, child_D, root: int) -> float:
+        pipes = np.array([self.pipe_of(c) for c in children], dtype=int)
+        return float(pipe_cost(self.data, pipes, child_P, child_D, self.sub_P[root], self.sub_D[root]).sum())
+
+    def best_exchange(self, u: int, v: int, pipe: int) -> tuple[float, int | None, int, int]:
+        """Adding `pipe` (u-v) and dropping the best pipe of the loop: (cost change, dropped child, side
+        end, other end); the child's subtree is re-hung from the side end through the new pipe."""
+        best = (0.0, None, u, v)
+        root = self.root[u]
+        for near, far in ((u, v), (v, u)):
+            path_near, path_far = self.up_to_common(near, far)
+            if not path_far:
+                continue
+            # drop the pipe above path_far[k]: its subtree S re-hangs from `near` through the new pipe
+            old_far = self.cost_of(path_far, self.sub_P[path_far], self.sub_D[path_far], root)
+            old_near = self.cost_of(path_near, self.sub_P[path_near], self.sub_D[path_near], root) if path_near else 0.0
+            for k, child in enumerate(path_far):
+                S_P, S_D = self.sub_P[child], self.sub_D[child]
+                inner = path_far[:k]  # reversed: the pipe above inner[j] now feeds inner[j] from its parent side
+                above = path_far[k + 1 :]
+                new = float(pipe_cost(self.data, np.array([pipe]), np.array([S_P]), S_D[None, :],
+                                      self.sub_P[root], self.sub_D[root])[0])  # fmt: skip
+                if inner:
+                    new += self.cost_of(inner, S_P - self.sub_P[inner], S_D - self.sub_D[inner], root)
+                if above:
+                    new += self.cost_of(above, self.sub_P[above] - S_P, self.sub_D[above] - S_D, root)
+                if path_near:
+                    new += self.cost_of(path_near, self.sub_P[path_near] + S_P, self.sub_D[path_near] + S_D, root)
+                change = new - old_far - old_near
+                if change < best[0] - 1e-6:
+                    best = (change, child, near, far)
+        return best
+
+    def exchange(self, dropped_child: int, near: int, far: int, pipe: int) -> None:
+        a, b = dropped_child, self.parent[dropped_child]
+        del self.edges[(a, b) if a < b else (b, a)]
+        self.edges[(near, far) if near < far else (far, near)] = pipe
+        self.refresh()
+
+    def prune_leaves(self) -> bool:
+        """Drop leaves that need nothing, or whose demand is worth dropping; true if any went."""
+        degree = np.zeros(len(self.parent), dtype=int)
+        for a, b in self.edges:
+            degree[a] += 1
+            degree[b] += 1
+        dropped = False
+        for leaf in np.flatnonzero(degree == 1):
+            if self.parent[leaf] < 0 or self.data.fixed[leaf]:
+                continue
+            root = self.root[leaf]
+            path = [leaf]
+            while self.parent[path[-1]] != root:
+                path.append(self.parent[path[-1]])
+            old = self.cost_of(path, self.sub_P[path], self.sub_D[path], root)
+            rest = path[1:]
+            new = self.data.droppable_EUR[leaf] if self.data.absorb_MW[leaf].any() else 0.0
+            if rest:
+                new += self.cost_of(
+                    rest, self.sub_P[rest] - self.sub_P[leaf], self.sub_D[rest] - self.sub_D[leaf], root
+                )
+            if new < old - 1e-6:
+                a, b = leaf, self.parent[leaf]
+                del self.edges[(a, b) if a < b else (b, a)]
+                self.refresh()
+                dropped = True
+        return dropped
+
+
+def improve_tree(data: TreeData, tree: dict[tuple[int, int], int], roots: list[int], graph: dict[tuple[int, int], int]):
+    """Local search from `tree` ((a, b) -> pipe row, a < b) over the pipes of `graph`; return the tree."""
+    forest = RootedTree(data, tree, roots)
+    for _ in range(ROUNDS):
+        improved = forest.prune_leaves()
+        for (u, v), pipe in graph.items():
+            if (u, v) in forest.edges or forest.root[u] < 0 or forest.root[u] != forest.root[v]:
+                continue
+            change, child, near, far = forest.best_exchange(u, v, pipe)
+            if child is not None:
+                forest.exchange(child, near, far, pipe)
+                improved = True
+        if not improved:
+            break
+    return forest.edges
