@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
-from dhopt.tree_search import RootedTree, TreeData, improve_tree
+from dhopt.tree_search import UNCOVERED_EUR, RootedTree, TreeData, improve_tree
 
 
 def _graph(inputs: Inputs) -> nx.Graph:
@@ -68,6 +69,17 @@ def _heat_cost(inputs: Inputs) -> np.ndarray:
     return every.min(axis=1) if every.shape[1] else np.zeros(len(inputs.weight_h))
 
 
+def option_table(inputs: Inputs, values: pd.Series, fill: float) -> np.ndarray:
+    """pipe x option array of `values` (indexed like `inputs.options`), each pipe's DNs in ascending
+    order, `fill` beyond a pipe's last option; rows in `inputs.pipes` order."""
+    values = values.sort_index()
+    row = inputs.pipes.index.get_indexer(values.index.get_level_values("pipe"))
+    slot = values.groupby(level="pipe").cumcount().to_numpy()
+    table = np.full((len(inputs.pipes), int(slot.max()) + 1 if len(slot) else 1), fill)
+    table[row, slot] = values.to_numpy(dtype=float)
+    return table
+
+
 def tree_data(inputs: Inputs) -> TreeData:
     """Node sums and per-pipe DN tables (`dhopt.tree_search`) of `inputs`, rows in `inputs.pipes` order."""
     nodes, steps = inputs.nodes, len(inputs.weight_h)
@@ -80,16 +92,11 @@ def tree_data(inputs: Inputs) -> TreeData:
     heat_cost = _heat_cost(inputs)
     loss_value = float(np.sum(inputs.weight_h * drive * heat_cost))  # EUR/yr per MW/K of loss
 
-    pipes, options = inputs.pipes, inputs.options
-    widest = int(options.groupby(level="pipe").size().max()) if len(options) else 1
-    capacity = np.full((len(pipes), widest), np.inf)
-    cost = np.zeros((len(pipes), widest))
-    candidate = (pipes["status"] == "candidate").to_numpy()
-    for row in np.flatnonzero(candidate):
-        choices = options.loc[pipes.index[row]]
-        capacity[row, : len(choices)] = choices["capacity_MW_per_K"].to_numpy()
-        cost[row, : len(choices)] = (choices["annual_cost_EUR"] + loss_value * choices["loss_MW_per_K"]).to_numpy()
-        cost[row, len(choices) :] = np.inf
+    options = inputs.options
+    candidate = (inputs.pipes["status"] == "candidate").to_numpy()
+    capacity = np.where(candidate[:, None], option_table(inputs, options["capacity_MW_per_K"], np.inf), np.inf)
+    value = options["annual_cost_EUR"] + loss_value * options["loss_MW_per_K"]
+    cost = np.where(candidate[:, None], option_table(inputs, value, UNCOVERED_EUR), 0.0)
 
     if inputs.case.spec.demand.connect_all:
         droppable = np.full(len(nodes), np.inf)
@@ -119,15 +126,12 @@ def tree_design(inputs: Inputs) -> dict[str, int]:
     root_positions = [position[r] for r in roots]
     edges = improve_tree(data, keyed(_tree(inputs, graph, roots).edges), root_positions, keyed(graph.edges))
     pipe_rows, option = RootedTree(data, edges, root_positions).options()
-    design = {}
-    candidate = (inputs.pipes["status"] == "candidate").to_numpy()
-    for pipe_row, choice in zip(pipe_rows, option, strict=True):
-        if not candidate[pipe_row]:
-            continue
-        pipe = inputs.pipes.index[pipe_row]
-        dns = inputs.options.loc[pipe].index
-        design[pipe] = int(dns[min(choice, len(dns) - 1)])  # none covers: the largest
-    return design
+    dn = option_table(inputs, inputs.options.index.get_level_values("dn").to_series(index=inputs.options.index), np.nan)
+    last = np.isfinite(dn).sum(axis=1) - 1  # none covers: the largest DN
+    candidate = (inputs.pipes["status"] == "candidate").to_numpy()[pipe_rows]
+    pipe_rows, option = pipe_rows[candidate], option[candidate]
+    chosen = dn[pipe_rows, np.minimum(option, last[pipe_rows])]
+    return {inputs.pipes.index[r]: int(d) for r, d in zip(pipe_rows, chosen, strict=True)}
 
 
 def set_start(model: pyo.ConcreteModel, inputs: Inputs) -> int:

@@ -34,7 +34,7 @@ class TreeData:
     produce_MW: np.ndarray  # node: production capacity [MW]
     delta_t_K: np.ndarray  # time: supply minus return temperature [K]
     capacity_MW_per_K: np.ndarray  # pipe x option, ascending; inf pads shorter lists, existing pipes [inf]
-    option_cost_EUR: np.ndarray  # pipe x option: annual cost + valued loss [EUR/yr]; 0 for existing pipes
+    option_cost_EUR: np.ndarray  # pipe x option: annual cost + valued loss [EUR/yr]; UNCOVERED_EUR pads; 0: existing
     droppable_EUR: np.ndarray  # node: net value of leaving its demand unserved [EUR/yr]; inf: must be served
     fixed: np.ndarray  # node: a producer, never pruned
 
@@ -78,6 +78,7 @@ class RootedTree:
         self.parent = np.full(n, -1)
         self.depth = np.full(n, -1)
         self.root = np.full(n, -1)
+        self.up_pipe = np.full(n, -1)  # the pipe between a node and its parent
         self.sub_P = self.data.produce_MW.astype(float).copy()
         self.sub_D = self.data.absorb_MW.astype(float).copy()
         for start in self.roots:
@@ -87,6 +88,7 @@ class RootedTree:
             self.depth[start], self.root[start] = 0, start
             for a, b in nx.bfs_edges(graph, start):
                 self.parent[b], self.depth[b], self.root[b] = a, self.depth[a] + 1, start
+                self.up_pipe[b] = self.edges[(a, b) if a < b else (b, a)]
                 order.append(b)
             for b in reversed(order[1:]):
                 self.sub_P[self.parent[b]] += self.sub_P[b]
@@ -95,16 +97,12 @@ class RootedTree:
     def options(self) -> tuple[np.ndarray, np.ndarray]:
         """Each tree pipe (row) and its smallest covering option (= its number of options if none)."""
         children = np.flatnonzero(self.parent >= 0)
-        pipes = np.array([self.pipe_of(c) for c in children], dtype=int)
+        pipes = self.up_pipe[children]
         roots = self.root[children]
         need = need_MW_per_K(
             self.data, self.sub_P[children], self.sub_D[children], self.sub_P[roots], self.sub_D[roots]
         )
         return pipes, smallest_cover(self.data.capacity_MW_per_K[pipes], need)
-
-    def pipe_of(self, child: int) -> int:
-        a, b = child, self.parent[child]
-        return self.edges[(a, b) if a < b else (b, a)]
 
     def up_to_common(self, u: int, v: int) -> tuple[list[int], list[int]]:
         """Nodes from u and from v up to (not including) their lowest common ancestor."""
@@ -121,37 +119,54 @@ class RootedTree:
             u, v = self.parent[u], self.parent[v]
         return path_u, path_v
 
-    def cost_of(self, children: list[int], child_P, child_D, root: int) -> float:
-        pipes = np.array([self.pipe_of(c) for c in children], dtype=int)
-        return float(pipe_cost(self.data, pipes, child_P, child_D, self.sub_P[root], self.sub_D[root]).sum())
+    def cost_of(self, children, child_P, child_D, root: int) -> np.ndarray:
+        """Cost of the pipes above `children` (any shape) with child sides `child_P`, `child_D` (+ time)."""
+        shape = np.shape(children)
+        cost = pipe_cost(self.data, self.up_pipe[children].ravel(), np.ravel(child_P),
+                         np.reshape(child_D, (-1, child_D.shape[-1])), self.sub_P[root], self.sub_D[root])  # fmt: skip
+        return cost.reshape(shape)
 
     def best_exchange(self, u: int, v: int, pipe: int) -> tuple[float, int | None, int, int]:
         """Adding `pipe` (u-v) and dropping the best pipe of the loop: (cost change, dropped child, side
-        end, other end); the child's subtree is re-hung from the side end through the new pipe."""
+        end, other end); the child's subtree is re-hung from the side end through the new pipe.
+
+        Dropping the pipe above far[k] (far: the nodes from the far end up to the loop's top) re-hangs
+        its subtree S from the near end: pipes above far[j] carry S - sub(far[j]) for j < k (now in
+        reverse) and sub(far[j]) - S for j > k, pipes above the near end's nodes sub + S, the new pipe S.
+        All k are priced at once (k x j arrays)."""
         best = (0.0, None, u, v)
         root = self.root[u]
         for near, far in ((u, v), (v, u)):
             path_near, path_far = self.up_to_common(near, far)
             if not path_far:
                 continue
-            # drop the pipe above path_far[k]: its subtree S re-hangs from `near` through the new pipe
-            old_far = self.cost_of(path_far, self.sub_P[path_far], self.sub_D[path_far], root)
-            old_near = self.cost_of(path_near, self.sub_P[path_near], self.sub_D[path_near], root) if path_near else 0.0
-            for k, child in enumerate(path_far):
-                S_P, S_D = self.sub_P[child], self.sub_D[child]
-                inner = path_far[:k]  # reversed: the pipe above inner[j] now feeds inner[j] from its parent side
-                above = path_far[k + 1 :]
-                new = float(pipe_cost(self.data, np.array([pipe]), np.array([S_P]), S_D[None, :],
-                                      self.sub_P[root], self.sub_D[root])[0])  # fmt: skip
-                if inner:
-                    new += self.cost_of(inner, S_P - self.sub_P[inner], S_D - self.sub_D[inner], root)
-                if above:
-                    new += self.cost_of(above, self.sub_P[above] - S_P, self.sub_D[above] - S_D, root)
-                if path_near:
-                    new += self.cost_of(path_near, self.sub_P[path_near] + S_P, self.sub_D[path_near] + S_D, root)
-                change = new - old_far - old_near
-                if change < best[0] - 1e-6:
-                    best = (change, child, near, far)
+            far_nodes, near_nodes = np.array(path_far), np.array(path_near, dtype=int)
+            S_P, S_D = self.sub_P[far_nodes], self.sub_D[far_nodes]  # k
+            old = (
+                self.cost_of(far_nodes, S_P, S_D, root).sum()
+                + self.cost_of(near_nodes, self.sub_P[near_nodes], self.sub_D[near_nodes], root).sum()
+            )
+            j = np.arange(len(far_nodes))
+            sign = np.sign(j[None, :] - j[:, None])  # k x j: -1 below the dropped pipe, +1 above, 0 dropped
+            on_far = self.cost_of(
+                np.broadcast_to(far_nodes, sign.shape),
+                sign * (S_P[None, :] - S_P[:, None]),
+                sign[:, :, None] * (S_D[None, :, :] - S_D[:, None, :]),
+                root,
+            )
+            new = np.where(sign != 0, on_far, 0.0).sum(axis=1)
+            if len(near_nodes):
+                new += self.cost_of(
+                    np.broadcast_to(near_nodes, (len(far_nodes), len(near_nodes))),
+                    self.sub_P[near_nodes][None, :] + S_P[:, None],
+                    self.sub_D[near_nodes][None, :, :] + S_D[:, None, :],
+                    root,
+                ).sum(axis=1)
+            data = self.data
+            new += pipe_cost(data, np.full(len(far_nodes), pipe), S_P, S_D, self.sub_P[root], self.sub_D[root])
+            k = int(np.argmin(new - old))
+            if new[k] - old < best[0] - 1e-6:
+                best = (float(new[k] - old), int(far_nodes[k]), near, far)
         return best
 
     def exchange(self, dropped_child: int, near: int, far: int, pipe: int) -> None:
@@ -174,19 +189,26 @@ class RootedTree:
             path = [leaf]
             while self.parent[path[-1]] != root:
                 path.append(self.parent[path[-1]])
-            old = self.cost_of(path, self.sub_P[path], self.sub_D[path], root)
+            old = self.cost_of(path, self.sub_P[path], self.sub_D[path], root).sum()
             rest = path[1:]
             new = self.data.droppable_EUR[leaf] if self.data.absorb_MW[leaf].any() else 0.0
             if rest:
                 new += self.cost_of(
                     rest, self.sub_P[rest] - self.sub_P[leaf], self.sub_D[rest] - self.sub_D[leaf], root
-                )
+                ).sum()
             if new < old - 1e-6:
-                a, b = leaf, self.parent[leaf]
-                del self.edges[(a, b) if a < b else (b, a)]
-                self.refresh()
+                self._detach_leaf(leaf, path)
                 dropped = True
         return dropped
+
+    def _detach_leaf(self, leaf: int, path: list[int]) -> None:
+        """Drop a leaf's pipe; its sums leave every ancestor (`path`: the leaf up to below the root)."""
+        a, b = leaf, self.parent[leaf]
+        del self.edges[(a, b) if a < b else (b, a)]
+        ancestors = [*path[1:], self.root[leaf]]
+        self.sub_P[ancestors] -= self.sub_P[leaf]
+        self.sub_D[ancestors] -= self.sub_D[leaf]
+        self.parent[leaf] = self.depth[leaf] = self.root[leaf] = self.up_pipe[leaf] = -1
 
 
 def improve_tree(data: TreeData, tree: dict[tuple[int, int], int], roots: list[int], graph: dict[tuple[int, int], int]):
