@@ -10,8 +10,8 @@ Moves, each taken only when it lowers that cost, until none does (a fixed number
 in the order of the pipes, so the same inputs give the same tree):
 - exchange: add a pipe whose ends are both on the tree, drop another pipe of the loop it closes;
   only the pipes on that loop change their flows, so each exchange is priced on the loop alone;
-- prune: drop a leaf that needs nothing; with economic connection also a consumer leaf whose heat
-  is worth less than what serving it costs (penalty - heat cost per MWh not delivered).
+- prune: drop a branch that serves nothing; with economic connection also one whose consumers' heat
+  is worth less than what serving them costs (penalty - heat cost per MWh not delivered).
 """
 
 from __future__ import annotations
@@ -119,11 +119,14 @@ class RootedTree:
             u, v = self.parent[u], self.parent[v]
         return path_u, path_v
 
-    def cost_of(self, children, child_P, child_D, root: int) -> np.ndarray:
-        """Cost of the pipes above `children` (any shape) with child sides `child_P`, `child_D` (+ time)."""
-        shape = np.shape(children)
-        cost = pipe_cost(self.data, self.up_pipe[children].ravel(), np.ravel(child_P),
-                         np.reshape(child_D, (-1, child_D.shape[-1])), self.sub_P[root], self.sub_D[root])  # fmt: skip
+    def cost_of(self, children, child_P, child_D, root) -> np.ndarray:
+        """Cost of the pipes above `children` (any shape) with child sides `child_P`, `child_D` (+ time),
+        in the component of `root` (one node, or one per child)."""
+        shape, steps = np.shape(children), child_D.shape[-1]
+        total_P = np.broadcast_to(self.sub_P[root], shape).ravel()
+        total_D = np.broadcast_to(self.sub_D[root], (*shape, steps)).reshape(-1, steps)
+        pipes = self.up_pipe[children].ravel()
+        cost = pipe_cost(self.data, pipes, np.ravel(child_P), np.reshape(child_D, (-1, steps)), total_P, total_D)
         return cost.reshape(shape)
 
     def best_exchange(self, u: int, v: int, pipe: int) -> tuple[float, int | None, int, int]:
@@ -175,47 +178,50 @@ class RootedTree:
         self.edges[(near, far) if near < far else (far, near)] = pipe
         self.refresh()
 
-    def prune_leaves(self) -> bool:
-        """Drop leaves that need nothing, or whose demand is worth dropping; true if any went."""
-        degree = np.zeros(len(self.parent), dtype=int)
-        for a, b in self.edges:
-            degree[a] += 1
-            degree[b] += 1
-        dropped = False
-        for leaf in np.flatnonzero(degree == 1):
-            if self.parent[leaf] < 0 or self.data.fixed[leaf]:
-                continue
-            root = self.root[leaf]
-            path = [leaf]
-            while self.parent[path[-1]] != root:
-                path.append(self.parent[path[-1]])
-            old = self.cost_of(path, self.sub_P[path], self.sub_D[path], root).sum()
-            rest = path[1:]
-            new = self.data.droppable_EUR[leaf] if self.data.absorb_MW[leaf].any() else 0.0
-            if rest:
-                new += self.cost_of(
-                    rest, self.sub_P[rest] - self.sub_P[leaf], self.sub_D[rest] - self.sub_D[leaf], root
-                ).sum()
-            if new < old - 1e-6:
-                self._detach_leaf(leaf, path)
-                dropped = True
-        return dropped
+    def prune(self) -> bool:
+        """Drop every subtree worth less than it costs, deepest first; true if any went.
 
-    def _detach_leaf(self, leaf: int, path: list[int]) -> None:
-        """Drop a leaf's pipe; its sums leave every ancestor (`path`: the leaf up to below the root)."""
-        a, b = leaf, self.parent[leaf]
-        del self.edges[(a, b) if a < b else (b, a)]
-        ancestors = [*path[1:], self.root[leaf]]
-        self.sub_P[ancestors] -= self.sub_P[leaf]
-        self.sub_D[ancestors] -= self.sub_D[leaf]
-        self.parent[leaf] = self.depth[leaf] = self.root[leaf] = self.up_pipe[leaf] = -1
+        Dropping the subtree of x saves its pipes and lightens the pipes above its ancestors, and
+        loses the value of its demand (`TreeData.droppable_EUR`: inf where it must be served). Deepest
+        first, a subtree is judged on what is left of it once its own worthless branches went."""
+        data = self.data
+        children = np.flatnonzero(self.parent >= 0)
+        own = np.zeros(len(self.parent))  # each node's pipe to its parent, at today's flows
+        own[children] = self.cost_of(children, self.sub_P[children], self.sub_D[children], self.root[children])
+        value = np.where(data.fixed, np.inf, np.where(data.absorb_MW.any(axis=1), data.droppable_EUR, 0.0))
+        kept_cost, kept_value = np.zeros(len(own)), np.zeros(len(own))  # of the kept subtrees of a node's children
+        dropped = []
+        for x in children[np.argsort(-self.depth[children], kind="stable")]:
+            below_cost, below_value = own[x] + kept_cost[x], value[x] + kept_value[x]
+            path = []
+            node = self.parent[x]
+            while self.parent[node] >= 0:
+                path.append(node)
+                node = self.parent[node]
+            root = self.root[x]
+            lighter = self.cost_of(path, self.sub_P[path] - self.sub_P[x], self.sub_D[path] - self.sub_D[x], root)
+            if below_cost - below_value + (own[path] - lighter).sum() > 1e-6:
+                self.sub_P[[*path, root]] -= self.sub_P[x]
+                self.sub_D[[*path, root]] -= self.sub_D[x]
+                own[path] = lighter
+                dropped.append(x)
+            else:
+                kept_cost[self.parent[x]] += below_cost
+                kept_value[self.parent[x]] += below_value
+        for x in dropped:
+            a, b = x, self.parent[x]
+            del self.edges[(a, b) if a < b else (b, a)]
+        if dropped:
+            self.refresh()
+            self.edges = {e: pipe for e, pipe in self.edges.items() if self.root[e[0]] >= 0}
+        return bool(dropped)
 
 
 def improve_tree(data: TreeData, tree: dict[tuple[int, int], int], roots: list[int], graph: dict[tuple[int, int], int]):
     """Local search from `tree` ((a, b) -> pipe row, a < b) over the pipes of `graph`; return the tree."""
     forest = RootedTree(data, tree, roots)
     for _ in range(ROUNDS):
-        improved = forest.prune_leaves()
+        improved = forest.prune()
         for (u, v), pipe in graph.items():
             if (u, v) in forest.edges or forest.root[u] < 0 or forest.root[u] != forest.root[v]:
                 continue

@@ -111,3 +111,21 @@ def test_economic_start_leaves_out_a_consumer_worth_less_than_its_pipe(tmp_path)
         assert bool(data.droppable_EUR[f] > data.option_cost_EUR[af, 0]) is served  # the decision, by hand
         assert ("AF" in tree_design(inputs)) is served
         assert ("AF" in _optimal_pipes(inputs)) is served
+
+
+def test_economic_start_drops_a_branch_whose_consumers_pay_only_for_their_own_pipes(tmp_path):
+    # C1 and C2 hang 50 m off junction J, 3 km beyond A. Each pays for its own 50 m pipe, but at
+    # 0.3 kW together they do not pay for the 3 km pipe to J as well; at 0.5 kW each they do.
+    for kW, served in ((0.3, False), (0.5, True)):
+        nodes = [("G", 0, 0, GAS_BOILER), ("A", 300, 0, consumer(2.0)), ("J", 3300, 0, {"kind": "junction"}),
+                 ("C1", 3300, 50, consumer(kW / 1000)), ("C2", 3300, -50, consumer(kW / 1000))]  # fmt: skip
+        pipes = [("GA", "G", "A", CANDIDATE), ("AJ", "A", "J", CANDIDATE), ("JC1", "J", "C1", CANDIDATE),
+                 ("JC2", "J", "C2", CANDIDATE)]  # fmt: skip
+        inputs = _inputs(tmp_path, nodes, pipes, demand={"connect_all": False})
+        data, node, pipe = tree_data(inputs), list(inputs.nodes).index, list(inputs.pipes.index).index
+        value = data.droppable_EUR[node("C1")] + data.droppable_EUR[node("C2")]
+        assert data.droppable_EUR[node("C1")] > data.option_cost_EUR[pipe("JC1"), 0]  # a leaf alone pays
+        branch = data.option_cost_EUR[[pipe("AJ"), pipe("JC1"), pipe("JC2")], 0].sum()
+        assert bool(value > branch) is served  # the branch, by hand
+        assert ({"AJ", "JC1", "JC2"} <= set(tree_design(inputs))) is served
+        assert ({"AJ", "JC1", "JC2"} <= _optimal_pipes(inputs)) is served
