@@ -163,7 +163,7 @@ def _design_stage(case, inputs, options, clock: _Clock):
     clock.done("design_days")
     with PauseGC():  # as dhopt.reuse.ModelCache builds
         design_model = build_model(design_inputs)
-        set_start(design_model, design_inputs)  # as run_case: the shortest-path tree as MIP start
+        set_start(design_model, design_inputs)  # as run_case: the improved tree (dhopt.start) as MIP start
     clock.done("design_build")
     report = _solve_timed(design_model, options, clock, "design_")
     record.update(design_status=report.status, design_objective_EUR=report.objective_EUR, design_gap=report.gap)
@@ -214,7 +214,7 @@ def _cpu_s() -> float:
 
 def _final_model(spec: dict, clock: _Clock, options):
     """As run_case: load, reduce, design stage if two-stage, then the model to solve, built on the
-    network as built with the design fixed (two-stage) or with the shortest-path-tree start
+    network as built with the design fixed (two-stage) or with the tree start (dhopt.start)
     (monolithic). Returns case, network, the reduced inputs, the inputs of the final model, design
     (None if monolithic) and model."""
     from pyomo.common.gc_manager import PauseGC
