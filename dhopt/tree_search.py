@@ -24,6 +24,7 @@ import numpy as np
 MARGIN = 1.05  # head-room for the losses of the candidate pipes themselves [-]
 UNCOVERED_EUR = 1e9  # cost of a pipe no DN can carry: such a tree is kept only if nothing better is found
 ROUNDS = 20  # passes over the pipes at most
+Edges = dict[tuple[int, int], int]  # (a, b) node positions with a < b -> pipe row
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,9 @@ def pipe_cost(data: TreeData, pipe: np.ndarray, child_P, child_D, total_P, total
 class RootedTree:
     """A forest over node positions, rooted at one producer per component, with subtree sums."""
 
-    def __init__(self, data: TreeData, edges: dict[tuple[int, int], int], roots: list[int]):
+    def __init__(self, data: TreeData, edges: Edges, roots: list[int]):
         self.data = data
-        self.edges = dict(edges)  # (a, b) with a < b -> pipe row
+        self.edges = dict(edges)
         self.roots = roots
         self.refresh()
 
@@ -165,14 +166,14 @@ class RootedTree:
                     self.sub_D[near_nodes][None, :, :] + S_D[:, None, :],
                     root,
                 ).sum(axis=1)
-            data = self.data
-            new += pipe_cost(data, np.full(len(far_nodes), pipe), S_P, S_D, self.sub_P[root], self.sub_D[root])
+            new += pipe_cost(self.data, np.full(len(far_nodes), pipe), S_P, S_D, self.sub_P[root], self.sub_D[root])
             k = int(np.argmin(new - old))
             if new[k] - old < best[0] - 1e-6:
                 best = (float(new[k] - old), int(far_nodes[k]), near, far)
         return best
 
     def exchange(self, dropped_child: int, near: int, far: int, pipe: int) -> None:
+        """Take the move `best_exchange` found: drop the pipe above `dropped_child`, add `pipe`."""
         a, b = dropped_child, self.parent[dropped_child]
         del self.edges[(a, b) if a < b else (b, a)]
         self.edges[(near, far) if near < far else (far, near)] = pipe
@@ -217,8 +218,9 @@ class RootedTree:
         return bool(dropped)
 
 
-def improve_tree(data: TreeData, tree: dict[tuple[int, int], int], roots: list[int], graph: dict[tuple[int, int], int]):
-    """Local search from `tree` ((a, b) -> pipe row, a < b) over the pipes of `graph`; return the tree."""
+def improve_tree(data: TreeData, tree: Edges, roots: list[int], graph: Edges) -> Edges:
+    """Local search from `tree` over the pipes of `graph` (prune, then every exchange, per round);
+    return the improved tree."""
     forest = RootedTree(data, tree, roots)
     for _ in range(ROUNDS):
         improved = forest.prune()
