@@ -18,7 +18,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
-from dhopt.tree_search import UNCOVERED_EUR, RootedTree, TreeData, improve_tree
+from dhopt.model.objective import heat_pump_cost_EUR_per_MWh
+from dhopt.tree_search import UNCOVERED_EUR, TreeData, improve_tree
 
 
 def _graph(inputs: Inputs) -> nx.Graph:
@@ -62,9 +63,7 @@ def _heat_cost(inputs: Inputs) -> np.ndarray:
     (electricity / COP + variable O&M; free where direct exchange is possible); 0 without producers."""
     costs = [inputs.plant_cost_EUR_per_MWh.to_numpy()]
     if len(inputs.sources):
-        pumped = inputs.electricity_EUR_per_MWh.to_numpy()[:, None] / inputs.cop.to_numpy()
-        pumped = pumped + inputs.case.spec.heat_pump.variable_om_EUR_per_MWh
-        costs.append(np.where(inputs.direct_ok.to_numpy(), 0.0, pumped))
+        costs.append(np.where(inputs.direct_ok.to_numpy(), 0.0, heat_pump_cost_EUR_per_MWh(inputs)))
     every = np.hstack(costs)
     return every.min(axis=1) if every.shape[1] else np.zeros(len(inputs.weight_h))
 
@@ -82,7 +81,7 @@ def option_table(inputs: Inputs, values: pd.Series, fill: float) -> np.ndarray:
 
 def tree_data(inputs: Inputs) -> TreeData:
     """Node sums and per-pipe DN tables (`dhopt.tree_search`) of `inputs`, rows in `inputs.pipes` order."""
-    nodes, steps = inputs.nodes, len(inputs.weight_h)
+    nodes = inputs.nodes
     demand = inputs.demand_MW.reindex(columns=nodes, fill_value=0.0).to_numpy().T
     fixed_loss = inputs.fixed_loss_MW_per_K.reindex(nodes, fill_value=0.0).to_numpy()
     drive = inputs.loss_drive_K.to_numpy()
@@ -95,16 +94,16 @@ def tree_data(inputs: Inputs) -> TreeData:
     options = inputs.options
     candidate = (inputs.pipes["status"] == "candidate").to_numpy()
     capacity = np.where(candidate[:, None], option_table(inputs, options["capacity_MW_per_K"], np.inf), np.inf)
-    value = options["annual_cost_EUR"] + loss_value * options["loss_MW_per_K"]
-    cost = np.where(candidate[:, None], option_table(inputs, value, UNCOVERED_EUR), 0.0)
+    priced = options["annual_cost_EUR"] + loss_value * options["loss_MW_per_K"]
+    cost = np.where(candidate[:, None], option_table(inputs, priced, UNCOVERED_EUR), 0.0)
 
     if inputs.case.spec.demand.connect_all:
         droppable = np.full(len(nodes), np.inf)
     else:  # heat not delivered costs the penalty but saves producing it
-        value = inputs.case.spec.demand.unmet_penalty_EUR_per_MWh - heat_cost
-        droppable = np.where(fixed_loss > 0, np.inf, demand @ (inputs.weight_h * value))
+        net = inputs.case.spec.demand.unmet_penalty_EUR_per_MWh - heat_cost
+        droppable = np.where(fixed_loss > 0, np.inf, demand @ (inputs.weight_h * net))
     producers = nodes.isin([*inputs.sources["node"], *inputs.plants["node"]])
-    absorb = demand + fixed_loss[:, None] * drive[None, :] if steps else demand
+    absorb = demand + fixed_loss[:, None] * drive[None, :]
     return TreeData(absorb, produce, inputs.delta_t_K.to_numpy(), capacity, cost, droppable, producers)
 
 
@@ -124,8 +123,8 @@ def tree_design(inputs: Inputs) -> dict[str, int]:
 
     data = tree_data(inputs)
     root_positions = [position[r] for r in roots]
-    edges = improve_tree(data, keyed(_tree(inputs, graph, roots).edges), root_positions, keyed(graph.edges))
-    pipe_rows, option = RootedTree(data, edges, root_positions).options()
+    forest = improve_tree(data, keyed(_tree(inputs, graph, roots).edges), root_positions, keyed(graph.edges))
+    pipe_rows, option = forest.options()
     dn = option_table(inputs, inputs.options.index.get_level_values("dn").to_series(index=inputs.options.index), np.nan)
     last = np.isfinite(dn).sum(axis=1) - 1  # none covers: the largest DN
     candidate = (inputs.pipes["status"] == "candidate").to_numpy()[pipe_rows]

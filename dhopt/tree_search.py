@@ -218,7 +218,7 @@ class RootedTree:
         return bool(dropped)
 
 
-def improve_tree(data: TreeData, tree: Edges, roots: list[int], graph: Edges) -> Edges:
+def improve_tree(data: TreeData, tree: Edges, roots: list[int], graph: Edges) -> RootedTree:
     """Local search from `tree` over the pipes of `graph` (prune, then every exchange, per round);
     return the improved tree."""
     forest = RootedTree(data, tree, roots)
@@ -233,4 +233,4 @@ def improve_tree(data: TreeData, tree: Edges, roots: list[int], graph: Edges) ->
                 improved = True
         if not improved:
             break
-    return forest.edges
+    return forest

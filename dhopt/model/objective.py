@@ -28,6 +28,12 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     return investment, operation
 
 
+def heat_pump_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
+    """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M."""
+    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
+    return price / inputs.cop.to_numpy() + inputs.case.spec.heat_pump.variable_om_EUR_per_MWh
+
+
 def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
     """Investment coefficients [EUR/yr per MW, MWh or pipe], operating ones [EUR/yr per MW] and the
     constant [EUR/yr] of the annual cost, for the variables of `cost_variables` (see the module doc)."""
@@ -47,8 +53,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
-    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
-    hp_cost = price / inputs.cop.to_numpy()[:, sources] + hp.variable_om_EUR_per_MWh
+    hp_cost = heat_pump_cost_EUR_per_MWh(inputs)[:, sources]
     plant_cost = inputs.plant_cost_EUR_per_MWh.to_numpy()[:, plants]
     unmet_cost = np.full((len(weight), len(m.D)), spec.demand.unmet_penalty_EUR_per_MWh)
     operation = weight * np.hstack([hp_cost, plant_cost, unmet_cost])  # time x (sources, plants, demand nodes)
