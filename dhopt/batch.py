@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ import xarray as xr
 
 from dhopt.errors import CaseError, DhoptError
 from dhopt.sweep import SweepCase, expand_sweep, input_files, portable_case, sweep_identity, to_toml
+
+if TYPE_CHECKING:
+    from dhopt.solve import SolveOptions
 
 STATUS = "status.json"
 
@@ -61,14 +64,15 @@ _MODELS: dict[str, Any] = {}  # this process's `dhopt.reuse.ModelCache`, kept be
 def run_case_files(
     case: dict[str, Any],
     files: dict[str, bytes],
-    time_limit_s: float | None,
+    options: SolveOptions | None,
     shown: dict[str, str] | None = None,
     reuse: bool = True,
 ) -> dict[str, Any]:
     """Run one case in a private temporary directory (the task a worker runs).
 
     ``case`` is a `dhopt.sweep.portable_case` (its files under ``inputs/``); ``files`` maps the
-    portable names of `dhopt.sweep.input_files` to their bytes. Returns the
+    portable names of `dhopt.sweep.input_files` to their bytes; ``options``: HiGHS settings
+    (default `SolveOptions()`, one thread). Returns the
     status (``ok``/``failed``), the error of a `DhoptError`, the wall time [s] and the bytes of
     the result files. ``shown`` names the files in error messages (``case.toml`` and each
     ``inputs/<portable name>`` -> what the user knows them as). Other exceptions propagate: they
@@ -91,7 +95,7 @@ def run_case_files(
             "status": "ok", "error": "", "error_type": "", "solver_status": "", "reused_model": False, "files": {}
         }  # fmt: skip
         try:
-            result = run_case(root / "case.toml", root / "out", SolveOptions(time_limit_s, threads=1), cache=cache)
+            result = run_case(root / "case.toml", root / "out", options or SolveOptions(), cache=cache)
             outcome["solver_status"] = result.solve.status
             outcome["reused_model"] = result.solve.reused
             outcome["files"] = {p.name: p.read_bytes() for p in result.written}
@@ -273,7 +277,7 @@ def _by_structure(cases: list[SweepCase]) -> list[SweepCase]:
     return sorted(cases, key=lambda case: json.dumps(structural_case(case.case, keep_files=True), sort_keys=True))
 
 
-def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream, reuse) -> None:
+def _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stream, reuse) -> None:
     from distributed import as_completed
 
     with _client(workers, scheduler, len(todo)) as client:
@@ -287,7 +291,7 @@ def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress,
         for case in todo:
             files = {name: shipped[p] for name, p in input_files(case.case).items()}
             key = f"dhopt-case-{case.hash[:16]}-{run_id}"
-            args = (portable_case(case.case), files, time_limit_s, _shown(sweep_path, case), reuse)
+            args = (portable_case(case.case), files, options, _shown(sweep_path, case), reuse)
             future = client.submit(run_case_files, *args, key=key)
             futures[future] = case
         try:
@@ -303,11 +307,11 @@ def _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress,
             raise
 
 
-def _run_loop(sweep_path, todo, out, time_limit_s, progress, reuse) -> None:
+def _run_loop(sweep_path, todo, out, options, progress, reuse) -> None:
     for case in todo:
         files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
         try:
-            outcome = run_case_files(portable_case(case.case), files, time_limit_s, _shown(sweep_path, case), reuse)
+            outcome = run_case_files(portable_case(case.case), files, options, _shown(sweep_path, case), reuse)
         except Exception as error:  # a bug in one case should not stop the others
             outcome = _crash(error)
         _store(out / "cases", case, outcome)
@@ -319,7 +323,7 @@ def run_sweep(
     out_dir: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    time_limit_s: float | None = None,
+    options: SolveOptions | None = None,
     keep_hourly: bool = False,
     retry_failed: bool = False,
     quiet: bool = False,
@@ -329,7 +333,7 @@ def run_sweep(
 
     ``workers``: processes of the local Dask cluster (default: one per core); ``0`` runs the
     cases one after the other in this process, without Dask. ``scheduler``: address of an
-    existing Dask scheduler instead. ``time_limit_s``: HiGHS time limit per solve [s]. Cases with a
+    existing Dask scheduler instead. ``options``: HiGHS settings of each case (`run_case_files`). Cases with a
     result (ok or failed) are skipped, failed ones are run again with ``retry_failed``.
     ``quiet``: no progress line and no summary on stdout. ``reuse``: each worker keeps its built
     models and updates them in place for a case that differs only in parameters (`dhopt.reuse`).
@@ -345,9 +349,9 @@ def run_sweep(
         progress = _Progress(len(todo), stream)
         try:
             if todo and workers == 0 and not scheduler:
-                _run_loop(sweep_path, todo, out, time_limit_s, progress, reuse)
+                _run_loop(sweep_path, todo, out, options, progress, reuse)
             elif todo:
-                _run_dask(sweep_path, todo, out, time_limit_s, workers, scheduler, progress, stream, reuse)
+                _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stream, reuse)
         finally:
             progress.close()
         kpis_csv, combined_nc = combine(out, cases, keep_hourly)

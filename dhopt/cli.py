@@ -1,23 +1,40 @@
-"""Command line: `dhopt run [CASE]`, `dhopt validate CASE`. Parses arguments, calls `run_case`.
+"""The `dhopt` command: its arguments (validated as they are parsed), one handler per subcommand.
 
-Also `dhopt export-curve CASE`, `dhopt pareto CASE`, `dhopt hydraulics RESULT_DIR`, `dhopt regimes [CASE]`,
-`dhopt connect [CASE]` (`dhopt.planning`).
-
-Exit codes: 0 success, 2 bad input (case or network), 3 solver failure (infeasible, no solution
-within the time limit), 4 hydraulic limits violated, 130 interrupted.
+Handlers call the library (`dhopt.run.run_case`, `dhopt.batch.run_sweep`, `dhopt.planning`); its
+modules are imported when a command runs, so `dhopt --help` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import math
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dhopt.errors import DhoptError, SolverError
+from dhopt.errors import CaseError, DhoptError, SolverError
 from dhopt.kpi_format import kpi
 
+if TYPE_CHECKING:
+    from dhopt.solve import SolveOptions
+
+DESCRIPTION = (
+    "Plan how a data-center campus feeds its waste heat into a district-heating network: which pipes to "
+    "build and with which DN, how many MW of booster heat pumps and MWh of storage, what it costs per year, "
+    "how many homes the campus heats and how much CO2 it saves. A case is a .toml file naming a network, "
+    "time series and costs; where CASE is optional the embedded Ballerup case is used."
+)
+EXIT_CODES = """\
+exit codes:
+  0    ok (at a time limit: the best solution found, with its gap)
+  2    bad input: a case, time series, network or argument; one line per problem
+  3    solver failure: infeasible, or no solution within the time limit
+  4    hydraulic limits violated (dhopt hydraulics)
+  130  interrupted (Ctrl-C or SIGTERM); files already written are complete"""
 KPIS_SHOWN = (
     "heat_demand_MWh",
     "heat_delivered_MWh",
@@ -52,88 +69,256 @@ def format_kpis(figures: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dhopt", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="solve a case (default: the embedded Ballerup case) and print its KPIs")
-    run.add_argument("case", nargs="?", type=Path, help="case file (.toml)")
-    run.add_argument("--out", type=Path, help="write results.nc, design.csv and kpis.json here")
-    run.add_argument("--time-limit", type=float, metavar="S", help="solver time limit [s]")
-    run.add_argument("--mip-gap", type=float, default=1e-4, metavar="G", help="relative MIP gap (default 1e-4)")
-    run.add_argument("--threads", type=int, default=1, metavar="N", help="HiGHS threads (default 1)")
-    run.add_argument("--verbose", action="store_true", help="show the solver log")
-    run.add_argument(
-        "--report", action="store_true", help="also write the HTML report beside the results (default --out results/CASE)"
+def installed_version() -> str:
+    """The installed distribution's version; the source tree's when dhopt runs uninstalled."""
+    try:
+        return importlib.metadata.version("dhopt")
+    except importlib.metadata.PackageNotFoundError:
+        from dhopt import __version__
+
+        return __version__
+
+
+def _number(convert, accept, expected: str):
+    """An argparse type: the text as a finite number that `accept`s, else one line with what was expected."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+seconds = _number(float, lambda v: v > 0, "a positive number of seconds")
+positive_float = _number(float, lambda v: v > 0, "a positive number")
+finite_float = _number(float, lambda v: True, "a finite number")
+relative_gap = _number(float, lambda v: 0 <= v < 1, "a relative gap in [0, 1), e.g. 0.01")
+
+
+def whole_number(minimum: int):
+    """An argparse type: a whole number not below `minimum`."""
+    return _number(int, lambda v: v >= minimum, f"a whole number >= {minimum}")
+
+
+def _parsed(parse, text: str, flag: str):
+    """`parse(text)`; its `CaseError` as an argparse error in the form of the others."""
+    try:
+        return parse(text)
+    except CaseError as error:
+        expected = error.problems[0].removeprefix(f"{flag} {text!r}: ")
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
+
+
+def regime(text: str):
+    """An argparse type: a `dhopt.planning.regimes.Regime` from ``S/R`` or ``S_MAX-S_MIN/R``."""
+    from dhopt.planning.regimes import parse_regime
+
+    return _parsed(parse_regime, text, "--regime")
+
+
+def mw_range(text: str) -> list[float]:
+    """An argparse type: the export capacities [MW] of ``START:STOP:STEP``."""
+    from dhopt.planning.export_curve import parse_mw_range
+
+    return _parsed(parse_mw_range, text, "--mw")
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, ``dhopt run: error: argument --x: ...`` (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _command(commands, name: str, summary: str, details: str) -> argparse.ArgumentParser:
+    """A subcommand: `summary` in ``dhopt --help``; `summary` and `details` in its own --help."""
+    text = textwrap.fill(f"{summary[0].upper()}{summary[1:]}. {details}", width=100)
+    return commands.add_parser(
+        name, help=summary, description=text, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    validate = commands.add_parser("validate", help="check a case and its network without solving")
-    validate.add_argument("case", type=Path)
-    report = commands.add_parser("report", help="write an HTML report (with PNG figures) of a result directory")
+
+
+def _case_argument(parser: argparse.ArgumentParser, optional: bool = False) -> None:
+    if optional:
+        parser.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
+    else:
+        parser.add_argument("case", type=Path, help="case file (.toml)")
+
+
+def _out_option(parser: argparse.ArgumentParser, help: str, metavar: str = "DIR") -> None:
+    parser.add_argument("--out", type=Path, metavar=metavar, help=help)
+
+
+def _solver_options(parser: argparse.ArgumentParser, each: str) -> None:
+    """--time-limit, --mip-gap, --threads, --verbose: the HiGHS settings of every command that solves."""
+    group = parser.add_argument_group("solver options")
+    group.add_argument(
+        "--time-limit", type=seconds, metavar="S", help=f"HiGHS time limit per {each} [s]; the best solution "
+        "found by then is used, with its gap (default: none)",
+    )  # fmt: skip
+    group.add_argument("--mip-gap", type=relative_gap, metavar="G", help="relative MIP gap to stop at (default 1e-4)")
+    group.add_argument(
+        "--threads", type=whole_number(1), metavar="N", help=f"HiGHS threads per {each} (default 1, reproducible)"
+    )
+    group.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+
+
+def solve_options(args: argparse.Namespace) -> SolveOptions:
+    """The `SolveOptions` of the solver options given; those not given keep `SolveOptions`'s defaults."""
+    from dhopt.solve import SolveOptions
+
+    given = {"time_limit_s": args.time_limit, "mip_gap": args.mip_gap, "threads": args.threads}
+    return SolveOptions(verbose=args.verbose, **{key: value for key, value in given.items() if value is not None})
+
+
+def _add_case_commands(commands) -> None:
+    """run, validate, report, batch."""
+    run = _command(
+        commands, "run", "solve a case and print its KPIs, bottlenecks, unmet demand and design",
+        "One progress line per phase with its time.",
+    )  # fmt: skip
+    _case_argument(run, optional=True)
+    _out_option(run, "write results.nc (hourly series, design, network), design.csv and kpis.json into DIR "
+                "(default: none; results/CASE with --report)")  # fmt: skip
+    run.add_argument("--report", action="store_true", help="also write DIR/report.html with its PNG figures")
+    _solver_options(run, "solve")
+    run.set_defaults(handler=_run)
+    validate = _command(
+        commands, "validate", "check a case, its time series and its network without solving",
+        "Prints one summary line, or every problem found, one line each.",
+    )  # fmt: skip
+    _case_argument(validate)
+    validate.set_defaults(handler=_validate)
+    report = _command(
+        commands, "report", "write a self-contained HTML report with PNG figures of a result directory",
+        "The figures are written beside the report.",
+    )  # fmt: skip
     report.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
-    report.add_argument("--out", type=Path, help="HTML file (default RESULT_DIR/report.html)")
-    batch = commands.add_parser("batch", help="run every case of a sweep file on a Dask cluster")
+    _out_option(report, "HTML file (default RESULT_DIR/report.html)", metavar="FILE")
+    report.set_defaults(handler=_report)
+    batch = _command(
+        commands, "batch", "run every case of a sweep file on Dask; resumable",
+        "Writes OUT/cases/<hash>/ as each case finishes, then OUT/kpis.csv (a row per case), OUT/combined.nc and "
+        "OUT/report.html. Run again, it skips the cases already finished. Each worker solves one case at a "
+        "time with --threads HiGHS threads.",
+    )  # fmt: skip
     batch.add_argument("sweep", type=Path, help="sweep file (.sweep.toml)")
-    batch.add_argument("--out", type=Path, help="result directory (default: beside the sweep file)")
-    batch.add_argument("--workers", type=int, metavar="N", help="local workers (default: one per core)")
+    _out_option(batch, "result directory (default NAME.batch beside the sweep file NAME.sweep.toml)")
+    batch.add_argument(
+        "--workers", type=whole_number(0), metavar="N", help="local workers (default: one per core; 0: one case "
+        "after the other in this process, without Dask)",
+    )  # fmt: skip
     batch.add_argument("--scheduler", metavar="ADDRESS", help="submit to an existing Dask scheduler instead")
-    batch.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per case [s]")
     batch.add_argument("--hourly", action="store_true", help="keep hourly series in the combined dataset")
     batch.add_argument(
         "--no-reuse", dest="reuse", action="store_false", help="build every case's models anew (default: a worker "
-        "updates its last models in place for a case that differs only in prices, costs or limits)"
+        "updates its last models in place for a case that differs only in prices, costs or limits)",
     )  # fmt: skip
-    curve = commands.add_parser("export-curve", help="solve a case across heat-export capacities; table, plot, knee")
-    curve.add_argument("case", type=Path, help="case file (.toml)")
-    curve.add_argument("--mw", default="0:30:5", metavar="START:STOP:STEP", help="export capacities [MW] (default 0:30:5)")
-    curve.add_argument("--out", type=Path, help="directory (default results/CASE-export-curve)")
-    curve.add_argument("--heat-price", type=float, metavar="EUR_PER_MWH", help="campus heat price (default: LCOH without campus)")
-    curve.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per point [s]")
-    pareto = commands.add_parser("pareto", help="cost-CO2 trade-off by the epsilon-constraint method; table and plot")
-    pareto.add_argument("case", type=Path, help="case file (.toml)")
-    pareto.add_argument("--points", type=int, default=5, metavar="N", help="points on the front, ends included (default 5)")
-    pareto.add_argument("--out", type=Path, help="directory (default results/CASE-pareto)")
-    pareto.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per solve [s]")
-    hydraulics = commands.add_parser(
-        "hydraulics", help="pressure drop, velocity and consumer supply temperature at the peak and summer low-load hour"
-    )
+    _solver_options(batch, "case")
+    batch.set_defaults(handler=_batch)
+
+
+def _add_planning_commands(commands) -> None:
+    """export-curve, pareto, regimes, connect: planning questions answered by several solves."""
+    curve = _command(
+        commands, "export-curve", "KPIs, NPVs and the knee across the campus's heat-export capacities",
+        "Solves the case at each capacity; writes export_curve.csv and export_curve.png.",
+    )  # fmt: skip
+    _case_argument(curve)
+    curve.add_argument("--mw", type=mw_range, default="0:30:5", metavar="START:STOP:STEP", help="export capacities "
+                       "[MW] (default 0:30:5)")  # fmt: skip
+    curve.add_argument("--heat-price", type=finite_float, metavar="EUR_PER_MWH", help="campus heat price "
+                       "(default: the levelised cost of heat without the campus)")  # fmt: skip
+    pareto = _command(
+        commands, "pareto", "cost-CO2 trade-off by the epsilon-constraint method",
+        "Least cost, least CO2, then least cost under CO2 caps in between; writes pareto.csv and pareto.png.",
+    )  # fmt: skip
+    _case_argument(pareto)
+    pareto.add_argument("--points", type=whole_number(2), default=5, metavar="N", help="points on the front, "
+                        "ends included (default 5)")  # fmt: skip
+    regimes = _command(
+        commands, "regimes", "the case under other supply/return temperatures: the value of a lower one",
+        "Solves the case under its own temperatures (the baseline) and each regime; writes regimes.csv and "
+        "regimes.png.",
+    )  # fmt: skip
+    _case_argument(regimes, optional=True)
+    regimes.add_argument(
+        "--regime", type=regime, nargs="+", action="extend", metavar="S/R", help="supply/return [degC], e.g. "
+        "--regime 55/30 65/35, or a heating curve 80-65/40 (default 55/30 65/35 75/40 80/45)",
+    )  # fmt: skip
+    regimes.add_argument("--hours", type=whole_number(1), metavar="H", help="model only the first H hours of the case")
+    connect = _command(
+        commands, "connect", "where to connect the campus and with which DN; the existing pipes at capacity",
+        "Every candidate route, each connection route on its own, and the value of one DN more for the first "
+        "bottlenecks; writes connection.csv, bottlenecks.csv and connection.png.",
+    )  # fmt: skip
+    _case_argument(connect, optional=True)
+    connect.add_argument("--upgrades", type=whole_number(0), default=5, metavar="N", help="bottlenecks valued by "
+                         "a re-solve each (default 5)")  # fmt: skip
+    for parser, name, handler, each in (
+        (curve, "export-curve", _export_curve, "point"),
+        (pareto, "pareto", _pareto, "point"),
+        (regimes, "regimes", _regimes, "regime"),
+        (connect, "connection", _connect, "solve"),
+    ):
+        _out_option(parser, f"directory for the tables and figures (default results/CASE-{name})")
+        _solver_options(parser, each)
+        parser.set_defaults(handler=handler, out_name=name)
+
+
+def _add_hydraulics_command(commands) -> None:
+    hydraulics = _command(
+        commands, "hydraulics", "pressure drop, velocity and consumer supply temperature of a result",
+        "At the peak and the summer low-load hour; writes hydraulics.csv, consumer_temperatures.csv and "
+        "hydraulics.png into RESULT_DIR; exit code 4 when a limit is violated.",
+    )  # fmt: skip
     hydraulics.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
-    hydraulics.add_argument("--max-pressure-drop", type=float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m")
-    hydraulics.add_argument("--max-velocity", type=float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
     hydraulics.add_argument(
-        "--min-supply-degC", type=float, default=50.0, metavar="DEGC",
-        help="lowest supply at a consumer without its own min_supply_degC (default 50, domestic hot water)",
+        "--max-pressure-drop", type=positive_float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m"
     )
+    hydraulics.add_argument("--max-velocity", type=positive_float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
+    hydraulics.add_argument(
+        "--min-supply-degC", type=finite_float, default=50.0, metavar="DEGC",
+        help="lowest supply at a consumer without its own min_supply_degC (default 50, domestic hot water)",
+    )  # fmt: skip
     hydraulics.add_argument(
         "--pandapipes", action="store_true",
         help="also solve both hours' supply networks with pandapipes and compare (hydraulics_pandapipes.csv)",
-    )
-    regimes = commands.add_parser("regimes", help="solve a case under supply/return temperature regimes; table, plot")
-    regimes.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
-    regimes.add_argument(
-        "--regime", action="append", metavar="S/R", help="supply/return degC, e.g. 55/30, or a curve 80-65/40; "
-        "repeat for several (default 55/30 65/35 75/40 80/45); the case's own temperatures are the baseline",
-    )
-    regimes.add_argument("--hours", type=int, metavar="H", help="model only the first H hours of the case's horizon")
-    regimes.add_argument("--out", type=Path, help="directory (default results/CASE-regimes)")
-    regimes.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per regime [s]")
-    connect = commands.add_parser(
-        "connect", help="best connection point and DN, existing pipes at capacity and their upgrade value"
-    )
-    connect.add_argument("case", nargs="?", type=Path, help="case file (.toml; default: the embedded Ballerup case)")
-    connect.add_argument("--out", type=Path, help="directory (default results/CASE-connection)")
-    connect.add_argument("--upgrades", type=int, default=5, metavar="N", help="bottlenecks valued by a re-solve (default 5)")
-    connect.add_argument("--time-limit", type=float, metavar="S", help="solver time limit per solve [s]")
+    )  # fmt: skip
+    hydraulics.set_defaults(handler=_hydraulics)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `dhopt` argument parser; each subcommand's handler is in ``args.handler``."""
+    parser = Parser(
+        prog="dhopt", description=textwrap.fill(DESCRIPTION, width=100), epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    commands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
+    _add_case_commands(commands)
+    _add_planning_commands(commands)
+    _add_hydraulics_command(commands)
     return parser
+
+
+def _out_dir(args: argparse.Namespace, case: Path) -> Path:
+    """--out, or results/CASE-NAME for a planning command."""
+    return args.out or Path("results") / f"{case.stem}-{args.out_name}"
 
 
 def _run(args) -> None:
     from dhopt.diagnose import bottlenecks, unmet_summary
     from dhopt.run import run_case
-    from dhopt.solve import SolveOptions
 
-    options = SolveOptions(args.time_limit, args.mip_gap, args.threads, args.verbose)
     if args.report and args.out is None:  # the report sits beside the results: give them a home
         args.out = Path("results") / (args.case.stem if args.case else "ballerup")
-    result = run_case(args.case, args.out, options, progress=print)
+    result = run_case(args.case, args.out, solve_options(args), progress=print)
     if result.solve.status != "optimal":
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
@@ -162,7 +347,7 @@ def _batch(args) -> None:
         out_dir=args.out,
         workers=args.workers,
         scheduler=args.scheduler,
-        time_limit_s=args.time_limit,
+        options=solve_options(args),
         keep_hourly=args.hourly,
         reuse=args.reuse,
     )
@@ -184,12 +369,11 @@ def _validate(args) -> None:
 
 
 def _export_curve(args) -> None:
-    from dhopt.planning.export_curve import export_curve, parse_mw_range, write_export_curve
-    from dhopt.solve import SolveOptions
+    from dhopt.planning.export_curve import export_curve, write_export_curve
 
-    table, knee, price = export_curve(args.case, parse_mw_range(args.mw), args.heat_price, SolveOptions(args.time_limit), print)
-    out = args.out or Path("results") / f"{args.case.stem}-export-curve"
-    written = write_export_curve(out, table, knee, f"{args.case.stem}: heat-export curve ({price:.1f} EUR/MWh)")
+    table, knee, price = export_curve(args.case, args.mw, args.heat_price, solve_options(args), print)
+    title = f"{args.case.stem}: heat-export curve ({price:.1f} EUR/MWh)"
+    written = write_export_curve(_out_dir(args, args.case), table, knee, title)
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
     print(f"knee: {table['export_MW'].iloc[knee]:g} MW" if knee is not None else "knee: none within the range")
     print("written: " + ", ".join(str(p) for p in written))
@@ -197,11 +381,9 @@ def _export_curve(args) -> None:
 
 def _pareto(args) -> None:
     from dhopt.planning.pareto import pareto_front, write_pareto
-    from dhopt.solve import SolveOptions
 
-    table = pareto_front(args.case, args.points, SolveOptions(args.time_limit), print)
-    out = args.out or Path("results") / f"{args.case.stem}-pareto"
-    written = write_pareto(out, table, f"{args.case.stem}: cost-CO2 trade-off")
+    table = pareto_front(args.case, args.points, solve_options(args), print)
+    written = write_pareto(_out_dir(args, args.case), table, f"{args.case.stem}: cost-CO2 trade-off")
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
     print("written: " + ", ".join(str(p) for p in written))
 
@@ -244,13 +426,11 @@ def _hydraulics(args) -> int:
 def _regimes(args) -> None:
     from dhopt.planning.regimes import DEFAULT_REGIMES, parse_regime, regime_table, summary_lines, write_regimes
     from dhopt.run import DEFAULT_CASE
-    from dhopt.solve import SolveOptions
 
     case = args.case or DEFAULT_CASE
-    regimes = [parse_regime(text) for text in args.regime or DEFAULT_REGIMES]
-    table, notes = regime_table(case, regimes, args.hours, SolveOptions(args.time_limit), print)
-    out = args.out or Path("results") / f"{case.stem}-regimes"
-    written = write_regimes(out, table, f"{case.stem}: temperature regimes")
+    regimes = args.regime or [parse_regime(text) for text in DEFAULT_REGIMES]
+    table, notes = regime_table(case, regimes, args.hours, solve_options(args), print)
+    written = write_regimes(_out_dir(args, case), table, f"{case.stem}: temperature regimes")
     print("\n".join(summary_lines(table) + notes))
     print("written: " + ", ".join(str(p) for p in written))
 
@@ -258,11 +438,10 @@ def _regimes(args) -> None:
 def _connect(args) -> None:
     from dhopt.planning.connection import plan_connection, summary, write_connection
     from dhopt.run import DEFAULT_CASE
-    from dhopt.solve import SolveOptions
 
     case = args.case or DEFAULT_CASE
-    plan = plan_connection(case, SolveOptions(args.time_limit), args.upgrades, print)
-    written = write_connection(args.out or Path("results") / f"{case.stem}-connection", plan)
+    plan = plan_connection(case, solve_options(args), args.upgrades, print)
+    written = write_connection(_out_dir(args, case), plan)
     print("\n".join(summary(plan)))
     print("written: " + ", ".join(str(p) for p in written))
 
@@ -272,15 +451,15 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; return its exit code (`EXIT_CODES`)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or an argument refused in one line
+        return int(stop.code or 0)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a terminated run stops like Ctrl-C: written files stay whole
     try:
-        commands = {"run": _run, "validate": _validate, "report": _report, "batch": _batch}
-        commands.update({"export-curve": _export_curve, "pareto": _pareto, "hydraulics": _hydraulics})
-        commands["regimes"] = _regimes
-        commands["connect"] = _connect
-        code = commands[args.command](args)
+        code = args.handler(args)
     except DhoptError as error:
         for line in error.problems:
             print(f"dhopt: error: {line}", file=sys.stderr)

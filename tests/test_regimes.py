@@ -161,4 +161,5 @@ def test_cli_regimes_writes_table_and_figure(tmp_path, capsys):
 def test_cli_bad_regime_is_one_line_and_exit_2(tmp_path, capsys, text):
     assert main(["regimes", str(tmp_path / "unused.toml"), "--regime", text]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"dhopt: error: --regime {text!r}: expected SUPPLY/RETURN")
+    assert len(err) == 1 and err[0].startswith("dhopt regimes: error: argument --regime: expected SUPPLY/RETURN")
+    assert err[0].endswith(f", got {text!r}")
