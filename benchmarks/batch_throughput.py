@@ -24,17 +24,16 @@ import time
 from pathlib import Path
 
 from dhopt.batch import run_sweep
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.run import run_case  # imported before timing: every contender starts warm in this process
 from dhopt.sweep import expand_sweep, to_toml
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def write_sweep(directory: Path, hours: int) -> Path:
     """A case file of `hours` hours and a 3 x 2 sweep over it."""
     (directory / "case.toml").write_text(
-        f'name = "bench"\nnetwork = "{REPO / "networks" / "ballerup.geojson"}"\n'
-        f'timeseries = "{REPO / "cases" / "data" / "dk_2019_hourly.csv"}"\n[horizon]\nhours = {hours}\n',
+        f'name = "bench"\nnetwork = "{DEFAULT_NETWORK}"\n'
+        f'timeseries = "{DEFAULT_TIMESERIES}"\n[horizon]\nhours = {hours}\n',
         encoding="utf-8",
     )
     sweep = directory / "bench.sweep.toml"

@@ -35,7 +35,8 @@ import synthetic  # noqa: E402
 from phases import PHASES, STAGE, TO_SOLUTION, dhopt_source_hash  # noqa: E402
 from report import README, markdown, write_outputs  # noqa: E402
 
-DEFAULT_CASE = REPO / "cases" / "ballerup.toml"
+from dhopt.data import DEFAULT_CASE  # noqa: E402
+
 TOPOTHERM = REPO / "networks" / "topotherm_district.nodes.csv"
 ECONOMIC_HEAT_PRICE_EUR_PER_MWH = 60.0  # what a consumer pays for heat: connected only where it covers the cost
 CASE_TIMEOUT_S = 1500.0  # a case (dhopt or HiGHS alone) running longer is killed and recorded

@@ -4,7 +4,7 @@
                                          [--hours 8760] [--start-hour 0]
 
 writes ``DIR/<name>.geojson`` (docs/formats.md) and ``DIR/<name>.toml`` (a case pointing to it and to
-``cases/data/dk_2019_hourly.csv``) and prints the case path. The same arguments give the same files.
+``dhopt/data/default/dk_2019_hourly.csv``) and prints the case path. The same arguments give the same files.
 
 The district (assumptions, not survey data):
 
@@ -40,10 +40,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from dhopt.data import DEFAULT_TIMESERIES as SERIES
 from dhopt.physics import heating_curve, pipe_capacity_MW, pipe_catalogue
 
-REPO = Path(__file__).resolve().parents[1]
-SERIES = REPO / "cases" / "data" / "dk_2019_hourly.csv"
 FLAVOURS = ("existing", "candidate")
 
 HOME_MWH = 18.1  # Danish standard house (DEA), the case default [MWh/yr]

@@ -17,6 +17,7 @@ import xarray as xr
 
 from dhopt.aggregate import can_aggregate, typical_days
 from dhopt.case import Horizon, load_case
+from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
@@ -27,8 +28,6 @@ from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_da
 from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport, solve
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CASE = PROJECT_ROOT / "cases" / "ballerup.toml"
 TWO_STAGE_ABOVE_HOURS = 2000
 
 

@@ -2,7 +2,7 @@
 
 A sweep file (``cases/*.sweep.toml``)::
 
-    base = "ballerup.toml"                  # case file, relative to the sweep file
+    base = "../dhopt/data/default/ballerup.toml"   # case file, relative to the sweep file
 
     [grid]                                  # dotted case paths -> values; full factorial
     "grid.import_limit_MW" = [4, 8, 12]
@@ -10,7 +10,7 @@ A sweep file (``cases/*.sweep.toml``)::
 
     [[scenario]]                            # optional; the sweep is scenarios x grid
     name = "dk2019"
-    overrides = { timeseries = "data/dk_2019_hourly.csv" }
+    overrides = { timeseries = "../dhopt/data/default/dk_2019_hourly.csv" }
 
 Paths given in a sweep (``network``, ``timeseries``) are relative to the sweep file; those in
 the base case stay relative to the base case. Every expanded case carries its fully resolved

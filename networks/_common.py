@@ -11,6 +11,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 NETWORKS = ROOT / "networks"
+DEFAULT_DATA = ROOT / "dhopt" / "data" / "default"  # the embedded default case, its network and series
 
 
 def shared_dir(description: str) -> Path:

@@ -1,4 +1,4 @@
-"""Build networks/ballerup.geojson, the default case's network: a stand-in for a Ballerup (Greater
+"""Build dhopt/data/default/ballerup.geojson, the default case's network: a stand-in for a Ballerup (Greater
 Copenhagen) district-heating network that takes the heat of a 22.5 MW liquid-cooled data-center campus.
 
 Run by hand from the project root (reads the shared reference data, never at run time):
@@ -33,7 +33,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from _common import (
-    NETWORKS,
+    DEFAULT_DATA,
     ROOT,
     line,
     point,
@@ -75,7 +75,7 @@ def size_pipes(graph: nx.Graph, homes: pd.Series) -> tuple[dict[str, int], set[s
 
     catalogue = pipe_catalogue()
     capacity_per_K = pd.Series(pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"], 1.0), index=catalogue.index)
-    series = pd.read_csv(ROOT / "cases" / "data" / "dk_2019_hourly.csv")
+    series = pd.read_csv(DEFAULT_DATA / "dk_2019_hourly.csv")
     delta_t_K = heating_curve(series["outdoor_temperature_degC"], 80.0, 65.0, -12.0, 16.0) - 40.0
     worst_MW_per_K_per_MWh = float((series["residential"] / delta_t_K).max())  # max_t share_t / dT_t
     paths = nx.shortest_path(graph, PLANT_SITE, weight="length_m")
@@ -188,7 +188,7 @@ def main() -> None:
             [campus, xy.loc[joint].to_numpy()],
         )
     )
-    write_geojson(NETWORKS / "ballerup.geojson", NOTE, features)
+    write_geojson(DEFAULT_DATA / "ballerup.geojson", NOTE, features)
     print(f"ballerup: {len(tree)} of {len(rows)} district pipes kept (the shortest-path tree)")
     print(f"north route: campus -> {joint} ({joint_m:,.0f} m straight, {TRENCH_FACTOR * joint_m:,.0f} m trench)")
     verify()
@@ -196,7 +196,7 @@ def main() -> None:
 
 def verify() -> None:
     """Read ballerup.geojson back and print the checks."""
-    features = json.loads((NETWORKS / "ballerup.geojson").read_text(encoding="utf-8"))["features"]
+    features = json.loads((DEFAULT_DATA / "ballerup.geojson").read_text(encoding="utf-8"))["features"]
     props = [f["properties"] for f in features]
     nodes = {p["id"]: p for p, f in zip(props, features) if f["geometry"]["type"] == "Point"}
     pipes = [p for p, f in zip(props, features) if f["geometry"]["type"] == "LineString"]

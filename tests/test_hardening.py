@@ -12,6 +12,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from dhopt.case import load_case
 from dhopt.cli import main
+from dhopt.data import DEFAULT_CASE, DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.diagnose import unmet_summary
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import prepare_inputs
@@ -58,13 +59,12 @@ def test_unmet_demand_is_located_in_space_and_time(tmp_path):
 
 
 def test_same_inputs_give_identical_results(tmp_path):
-    case = REPO / "cases" / "ballerup.toml"
     short = tmp_path / "short.toml"
     short.write_text(
-        case.read_text()
+        DEFAULT_CASE.read_text()
         .replace("hours = 8760", "hours = 48")
-        .replace('"../', f'"{REPO}/')
-        .replace('"data/', f'"{REPO}/cases/data/')
+        .replace(f'"{DEFAULT_NETWORK.name}"', f'"{DEFAULT_NETWORK}"')
+        .replace(f'"{DEFAULT_TIMESERIES.name}"', f'"{DEFAULT_TIMESERIES}"')
     )
     first, second = run_case(short), run_case(short)
     assert json.dumps(first.kpis, sort_keys=True) == json.dumps(second.kpis, sort_keys=True)
@@ -73,9 +73,7 @@ def test_same_inputs_give_identical_results(tmp_path):
 
 def test_time_limit_without_a_solution_is_a_clear_error(tmp_path):
     # The real 1,939-node district with every pipe a candidate: no solution in a millisecond.
-    case = write_case(
-        tmp_path, REPO / "networks" / "topotherm_district.nodes.csv", REPO / "cases" / "data" / "dk_2019_hourly.csv", 2
-    )
+    case = write_case(tmp_path, REPO / "networks" / "topotherm_district.nodes.csv", DEFAULT_TIMESERIES, 2)
     with pytest.raises(SolverError, match="no feasible solution found within the time limit of 0.001 s"):
         run_case(case, options=SolveOptions(time_limit_s=0.001))
 
@@ -94,7 +92,7 @@ def test_run_refuses_to_overwrite_its_inputs(tmp_path):
 
 
 def test_default_model_is_well_scaled(tmp_path):
-    case = load_case(REPO / "cases" / "ballerup.toml")
+    case = load_case(DEFAULT_CASE)
     inputs, _ = reduce_network(prepare_inputs(case, load_network(case.network_path)))
     form = LinearStandardFormCompiler().write(build_model(inputs.at_steps(np.arange(48), inputs.weight_h[:48], 48)))
     matrix = np.abs(form.A.data)

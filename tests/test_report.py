@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.errors import CaseError
 from dhopt.kpi_format import HEADLINE, kpi
 from dhopt.report import case_report, write_batch_report, write_report
@@ -55,8 +56,8 @@ def result_dir(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("report")
     case = tmp / "ballerup_48h.toml"
     case.write_text(
-        f'name = "ballerup-48h"\nnetwork = "{REPO / "networks" / "ballerup.geojson"}"\n'
-        f'timeseries = "{REPO / "cases" / "data" / "dk_2019_hourly.csv"}"\n'
+        f'name = "ballerup-48h"\nnetwork = "{DEFAULT_NETWORK}"\n'
+        f'timeseries = "{DEFAULT_TIMESERIES}"\n'
         "[horizon]\nhours = 48\n[grid]\nimport_limit_MW = 12.0\n"
     )
     run_case(case, tmp / "out")

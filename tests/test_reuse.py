@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from builders import REPO
 
 from dhopt.case import load_case
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
 from dhopt.reduce import reduce_network
@@ -13,8 +13,7 @@ from dhopt.reuse import ModelCache, structure_key
 from dhopt.run import run_case
 from dhopt.solve import SolveOptions
 
-NETWORK = REPO / "networks" / "ballerup.geojson"
-SERIES = REPO / "cases" / "data" / "dk_2019_hourly.csv"
+NETWORK, SERIES = DEFAULT_NETWORK, DEFAULT_TIMESERIES
 OPTIONS = SolveOptions(mip_gap=1e-7)
 COMPARED = ("objective_EUR", "design_stage_cost_EUR", "hp_capacity_MW", "storage_capacity_MWh", "co2_t", "reference_co2_t")
 

@@ -6,12 +6,11 @@ import json
 
 import pytest
 import xarray as xr
-from builders import REPO
 
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.run import run_case
 
-NETWORK = REPO / "networks" / "ballerup.geojson"
-SERIES = REPO / "cases" / "data" / "dk_2019_hourly.csv"
+NETWORK, SERIES = DEFAULT_NETWORK, DEFAULT_TIMESERIES
 
 
 def ballerup(tmp_path, hours: int, start_hour: int = 0, **horizon) -> str:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.errors import CaseError
 from dhopt.sweep import case_hash, case_paths, expand_sweep, input_files, portable_case, to_toml
 
-REPO = Path(__file__).resolve().parents[1]
-NETWORK = REPO / "networks" / "ballerup.geojson"
-SERIES = REPO / "cases" / "data" / "dk_2019_hourly.csv"
+NETWORK, SERIES = DEFAULT_NETWORK, DEFAULT_TIMESERIES
 
 
 def write_case(

@@ -1,4 +1,4 @@
-"""Build cases/data/dk_2019_hourly.csv, the hourly series of the Danish cases (8,760 rows).
+"""Build dhopt/data/default/dk_2019_hourly.csv, the hourly series of the Danish cases (8,760 rows).
 
 Run by hand from the project root (reads the shared reference data, never at run time):
 
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = Path(__file__).resolve().parent / "dk_2019_hourly.csv"
+OUT = ROOT / "dhopt" / "data" / "default" / "dk_2019_hourly.csv"
 HOURS = 8760
 HOTMAPS = "hotmaps_dk01_profiles/hotmaps_task_2.7_load_profile_{}_yearlong_2010_DK01.csv"
 
