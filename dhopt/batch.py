@@ -35,6 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from dhopt.errors import CaseError, DhoptError
+from dhopt.files import write_atomically
 from dhopt.sweep import SweepCase, expand_sweep, input_files, portable_case, sweep_identity, to_toml
 
 if TYPE_CHECKING:
@@ -128,18 +129,6 @@ def _crash(error: BaseException) -> dict[str, Any]:
     }
 
 
-def _write_atomically(path: Path, write) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
     """Write a case directory under a temporary name, then rename it into place: complete or absent."""
     final = cases_dir / case.hash
@@ -184,7 +173,7 @@ def _claim(out: Path, sweep_path: Path, cases: list[SweepCase]) -> None:
         "identity": identity,
         "cases": {c.name: c.hash for c in cases},
     }
-    _write_atomically(record, lambda p: Path(p).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8"))
+    write_atomically(record, lambda p: Path(p).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8"))
 
 
 @contextmanager
@@ -449,7 +438,7 @@ def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tup
     """Write OUT/kpis.csv and OUT/combined.nc from the case directories (each written atomically)."""
     frame = _table(out, cases)
     kpis_csv, combined_nc = out / "kpis.csv", out / "combined.nc"
-    _write_atomically(kpis_csv, lambda p: frame.to_csv(p, index=False))
+    write_atomically(kpis_csv, lambda p: frame.to_csv(p, index=False))
     labels = ["hash", "status", "error", "scenario_set", "solver_status"]
     parameters = [k for k in frame.columns if k in {key for c in cases for key in c.overrides}]
     figures = [k for k in frame.columns if k not in {"scenario", "wall_s", "reused_model", *labels, *parameters}]
@@ -464,5 +453,5 @@ def combine(out: Path, cases: list[SweepCase], keep_hourly: bool = False) -> tup
     with ExitStack() as files:
         if keep_hourly:
             combined = combined.merge(_hourly(out, frame, files))
-        _write_atomically(combined_nc, lambda p: combined.to_netcdf(p, engine="h5netcdf"))
+        write_atomically(combined_nc, lambda p: combined.to_netcdf(p, engine="h5netcdf"))
     return kpis_csv, combined_nc

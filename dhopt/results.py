@@ -6,8 +6,6 @@ This is the only module that reads Pyomo values.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +13,10 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 
+from dhopt.files import write_atomically
 from dhopt.inputs import Inputs, installed_options
-
-RESULT_FILES = ("results.nc", "design.csv", "kpis.json")
+from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, RESULTS_NC, dataset_problems
+from dhopt.schema import RESULT_FILES as RESULT_FILES  # re-exported: dhopt.run imports it from here
 
 
 def _values(var, rows: int, steps: int) -> np.ndarray:
@@ -242,30 +241,22 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
         upgradable = ds["link_upgrade_dn"].notnull().values
         for pipe, dn in zip(ds["link"].values[upgradable], ds["link_upgrade_dn"].values[upgradable]):
             rows.append(("pipe_upgrade", pipe, "dn_mm", float(dn)))
-    return pd.DataFrame(rows, columns=["component", "id", "quantity", "value"])
-
-
-def _write_atomically(path: Path, write) -> None:
-    """Write through a temporary file in the same directory, then rename: all or nothing."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return pd.DataFrame(rows, columns=list(DESIGN_COLUMNS))
 
 
 def write_results(out_dir: Path, ds: xr.Dataset, figures: dict[str, float], design: pd.DataFrame) -> list[Path]:
-    """Write results.nc, design.csv and kpis.json into `out_dir`; each file appears complete or not at all."""
+    """Write results.nc, design.csv and kpis.json into `out_dir`; each file appears complete or not at all.
+
+    `ds` must hold every variable of `dhopt.schema.VARIABLES` (the readers refuse a file without them)."""
+    unreadable = dataset_problems(ds, out_dir / RESULTS_NC)
+    if unreadable:  # a bug here, not a user's error
+        raise ValueError("\n".join(unreadable))
     out_dir.mkdir(parents=True, exist_ok=True)
-    netcdf, csv, kpi_json = (out_dir / name for name in RESULT_FILES)
     targets = {
-        netcdf: lambda p: ds.to_netcdf(p, engine="h5netcdf"),
-        csv: lambda p: design.to_csv(p, index=False),
-        kpi_json: lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
+        out_dir / RESULTS_NC: lambda p: ds.to_netcdf(p, engine="h5netcdf"),
+        out_dir / DESIGN_CSV: lambda p: design.to_csv(p, index=False),
+        out_dir / KPIS_JSON: lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
     }
     for path, write in targets.items():
-        _write_atomically(path, write)
+        write_atomically(path, write)
     return list(targets)

@@ -32,6 +32,7 @@ from dhopt.errors import CaseError
 from dhopt.physics import WATER_CP_MJ_PER_KG_K, pipe_catalogue
 from dhopt.planning.link_flows import link_conductance_W_per_K, link_flows
 from dhopt.planning.supply_temperature import node_supply_degC
+from dhopt.schema import CASE_ATTRS, HYDRAULICS_VARIABLES, RESULTS_NC, read_dataset, result_paths
 
 WATER_DENSITY_KG_PER_M3 = 977.8  # at 70 °C [kg/m3]
 WATER_VISCOSITY_PA_S = 4.04e-4  # dynamic viscosity at 70 °C [Pa s]
@@ -168,17 +169,12 @@ class HydraulicCheck:
 
 
 def open_result(result_dir: str | Path) -> xr.Dataset:
-    """``RESULT_DIR/results.nc`` loaded, with the network layer the check needs (one-line error if not)."""
-    path = Path(result_dir) / "results.nc"
-    if not path.is_file():
-        raise CaseError(f"{path}: not found; write results with dhopt run --out {result_dir}")
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        ds = ds.load()
-    if "link_model_pipe" not in ds or "case_json" not in ds.attrs:
-        raise CaseError(
-            f"{path}: variable 'link_model_pipe': missing (written by an older dhopt); "
-            f"re-run dhopt run --out {result_dir}"
-        )
+    """``RESULT_DIR/results.nc`` loaded, with the network layer the check needs (one line per problem if not)."""
+    problems: list[str] = []
+    path = result_paths(Path(result_dir), (RESULTS_NC,))[RESULTS_NC]
+    ds = read_dataset(path, HYDRAULICS_VARIABLES, problems, CASE_ATTRS)
+    if problems:
+        raise CaseError(problems)
     return ds
 
 

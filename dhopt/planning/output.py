@@ -10,13 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from dhopt.results import _write_atomically  # noqa: E402
+from dhopt.files import write_atomically  # noqa: E402
 
 
 def write_table(path: Path, table: pd.DataFrame) -> Path:
     """`table` as CSV at `path` (no index), written through a temporary file and renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, lambda p: table.to_csv(p, index=False))
+    write_atomically(path, lambda p: table.to_csv(p, index=False))
     return path
 
 
@@ -24,7 +24,7 @@ def write_figure(path: Path, figure: plt.Figure) -> Path:
     """`figure` as PNG at `path` (150 dpi), written through a temporary file and renamed; closes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _write_atomically(path, lambda p: figure.savefig(p, format="png", dpi=150, bbox_inches="tight"))
+        write_atomically(path, lambda p: figure.savefig(p, format="png", dpi=150, bbox_inches="tight"))
     finally:
         plt.close(figure)
     return path

@@ -35,10 +35,10 @@ import pandas as pd
 import xarray as xr
 
 from dhopt.errors import DhoptError
+from dhopt.files import write_atomically
 from dhopt.physics import WATER_CP_MJ_PER_KG_K, pipe_catalogue
 from dhopt.planning.hydraulics import ROUGHNESS_M, HydraulicCheck, Limits, checked_hours, reynolds
 from dhopt.planning.link_flows import NOT_BUILT, LinkFlows, link_flows
-from dhopt.results import _write_atomically
 
 PRESSURE_BAR = 6.0  # pressure held at each feed point [bar]
 KELVIN = 273.15
@@ -303,7 +303,7 @@ def write_nets(directory: Path, cross: CrossCheck) -> list[Path]:
     paths = []
     for name, net in cross.nets.items():
         path = Path(directory) / f"pandapipes_{name.replace(' ', '_')}.json"
-        _write_atomically(path, lambda p, net=net: pandapipes.to_json(net, str(p)))
+        write_atomically(path, lambda p, net=net: pandapipes.to_json(net, str(p)))
         paths.append(path)
     return paths
 

@@ -10,36 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from dhopt.errors import CaseError
-
-DESIGN_COLUMNS = ("component", "id", "quantity", "value")
-REQUIRED_VARIABLES = (
-    "weight_h",
-    "supply_temperature_degC",
-    "electricity_price_EUR_per_MWh",
-    "source_heat_MW",
-    "hp_heat_MW",
-    "hp_electricity_MW",
-    "direct_heat_MW",
-    "rejected_heat_MW",
-    "cop",
-    "storage_capacity_MWh",
-    "storage_level_MWh",
-    "storage_charge_MW",
-    "storage_discharge_MW",
-    "plant_heat_MW",
-    "pipe_flow_MW",
-    "pipe_dn",
-    "demand_MW",
-    "unmet_MW",
-    "node_x_m",
-    "node_y_m",
-    "node_kind",
-    "link_from",
-    "link_to",
-    "link_length_m",
-    "link_status",
-    "link_dn",
-)
+from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, REPORT_VARIABLES, RESULTS_NC, read_dataset, result_paths
 
 
 @dataclass(frozen=True)
@@ -50,21 +21,6 @@ class Result:
     dataset: xr.Dataset
     kpis: dict[str, float]
     design: pd.DataFrame  # columns DESIGN_COLUMNS
-
-
-def _dataset(path: Path, problems: list[str]) -> xr.Dataset | None:
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as stored:
-            ds = stored.load()
-    except (OSError, ValueError) as error:
-        problems.append(f"{path}: cannot read as NetCDF ({error})")
-        return None
-    missing = [name for name in REQUIRED_VARIABLES if name not in ds]
-    if missing:
-        problems.append(
-            f"{path}: missing variable(s) {', '.join(missing)}; written by an older dhopt? run dhopt run --out again"
-        )
-    return ds
 
 
 def _kpis(path: Path, problems: list[str]) -> dict[str, float] | None:
@@ -96,18 +52,11 @@ def _design(path: Path, problems: list[str]) -> pd.DataFrame | None:
 
 def load_result(result_dir: Path) -> Result:
     """results.nc, kpis.json and design.csv of ``result_dir``; raises `CaseError` listing every problem."""
-    if not result_dir.is_dir():
-        raise CaseError(f"{result_dir}: no such result directory; write one with dhopt run CASE --out DIR")
-    paths = {name: result_dir / name for name in ("results.nc", "kpis.json", "design.csv")}
-    absent = [
-        f"{path}: missing; write it with dhopt run CASE --out DIR" for path in paths.values() if not path.is_file()
-    ]
-    if absent:
-        raise CaseError(absent)
+    paths = result_paths(result_dir)
     problems: list[str] = []
-    ds = _dataset(paths["results.nc"], problems)
-    figures = _kpis(paths["kpis.json"], problems)
-    design = _design(paths["design.csv"], problems)
+    ds = read_dataset(paths[RESULTS_NC], REPORT_VARIABLES, problems)
+    figures = _kpis(paths[KPIS_JSON], problems)
+    design = _design(paths[DESIGN_CSV], problems)
     if problems:
         raise CaseError(problems)
     return Result(result_dir, ds, figures, design)

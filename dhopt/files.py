@@ -1,0 +1,28 @@
+"""Files written whole or not at all, with the permissions a plain open() gives them.
+
+The one writer of every result, batch and report file; it imports nothing heavy, so the batch and
+report modules can use it without loading the model.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_atomically(path: Path, write: Callable[[str], object]) -> Path:
+    """`write(temporary)` to a new file beside `path`, then rename it to `path`: all or nothing.
+
+    The temporary file is created as open() creates a file, mode 0666 less the umask (not 0600 as
+    tempfile.mkstemp makes it); on any error it is removed and `path` is left as it was."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        write(str(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path

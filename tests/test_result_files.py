@@ -1,0 +1,103 @@
+"""Result files: the mode a plain open() gives, all or nothing, and one schema for writer and readers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import pytest
+import xarray as xr
+from builders import radial_zone, solved_result
+
+from dhopt.errors import CaseError
+from dhopt.files import write_atomically
+from dhopt.planning.hydraulics import open_result
+from dhopt.report.files import write_file
+from dhopt.report.load import load_result
+from dhopt.results import write_results
+from dhopt.schema import RESULT_FILES, RESULTS_NC, VARIABLES, dataset_problems
+
+TEMPERATURES = {"supply_max_degC": 80.0, "return_degC": 40.0}
+
+
+@pytest.fixture(scope="module")
+def result_dir(tmp_path_factory):
+    """A solved four-hour result of the small radial network (as ``dhopt run --out``)."""
+    return solved_result(tmp_path_factory.mktemp("result"), *radial_zone(), 4, TEMPERATURES)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_get_the_mode_open_gives_under_the_umask(result_dir, tmp_path, umask, mode):
+    result = load_result(result_dir)
+    previous = os.umask(umask)
+    try:
+        written = write_results(tmp_path / "out", result.dataset, result.kpis, result.design)
+        report = write_file(tmp_path / "report.html", b"<html></html>")
+    finally:
+        os.umask(previous)
+    assert [p.name for p in written] == list(RESULT_FILES)
+    assert {p.name: _mode(p) for p in written} == dict.fromkeys(RESULT_FILES, mode)
+    assert _mode(report) == mode
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "kpis.json"
+    target.write_text("old")
+
+    def fail(temporary: str) -> None:
+        with open(temporary, "w") as handle:
+            handle.write("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(target, fail)
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["kpis.json"]
+
+
+def test_a_written_result_matches_the_schema(result_dir):
+    with xr.open_dataset(result_dir / RESULTS_NC, engine="h5netcdf") as ds:
+        assert dataset_problems(ds, result_dir / RESULTS_NC) == []
+        assert set(VARIABLES) <= set(ds.variables)
+
+
+def test_the_writer_refuses_a_dataset_the_readers_would_refuse(result_dir, tmp_path):
+    result = load_result(result_dir)
+    with pytest.raises(ValueError, match=r"results\.nc: missing variable\(s\) link_model_pipe$"):
+        write_results(tmp_path / "out", result.dataset.drop_vars("link_model_pipe"), result.kpis, result.design)
+    assert not (tmp_path / "out").exists()
+
+
+def test_readers_name_the_file_and_what_is_missing(result_dir, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(result_dir, broken)
+    with xr.open_dataset(result_dir / RESULTS_NC, engine="h5netcdf") as ds:
+        stored = ds.load()
+    stored.drop_vars(["pipe_flow_MW"]).assign(cop=stored["cop"].T).to_netcdf(broken / RESULTS_NC, engine="h5netcdf")
+    with pytest.raises(CaseError) as report:
+        load_result(broken)
+    assert report.value.problems == [
+        f"{broken / RESULTS_NC}: missing variable(s) pipe_flow_MW; written by an older dhopt? run dhopt run --out again",
+        f"{broken / RESULTS_NC}: variable 'cop': dims ('time', 'source'), units 1; expected ('source', 'time'), 1; "
+        "written by an older dhopt? run dhopt run --out again",
+    ]
+    with pytest.raises(CaseError, match=r"missing variable\(s\) pipe_flow_MW;") as hydraulics:
+        open_result(broken)
+    assert len(hydraulics.value.problems) == 1
+
+
+def test_a_missing_result_directory_or_file_is_one_line_each(tmp_path):
+    with pytest.raises(CaseError) as nowhere:
+        open_result(tmp_path / "nowhere")
+    assert nowhere.value.problems == [
+        f"{tmp_path / 'nowhere'}: no such result directory; write one with dhopt run CASE --out DIR"
+    ]
+    with pytest.raises(CaseError) as empty:
+        load_result(tmp_path)
+    assert empty.value.problems == [
+        f"{tmp_path / name}: missing; write it with dhopt run CASE --out {tmp_path}" for name in RESULT_FILES
+    ]
