@@ -263,7 +263,7 @@ def _by_structure(cases: list[SweepCase]) -> list[SweepCase]:
     worker's next case can often reuse its built models."""
     from dhopt.reuse import structural_case
 
-    return sorted(cases, key=lambda case: json.dumps(structural_case(case.case, keep_files=True), sort_keys=True))
+    return sorted(cases, key=lambda case: json.dumps(structural_case(case.case), sort_keys=True))
 
 
 def _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stream, reuse) -> None:

@@ -37,7 +37,7 @@ def _features(inputs: Inputs) -> np.ndarray:
 
 def _storage_power(inputs: Inputs) -> np.ndarray:
     """Largest storage charging (= discharging) power per node [MW]: capacity / charge_hours."""
-    power = inputs.storage_sites / inputs.case.spec.storage.charge_hours
+    power = inputs.storage_sites * inputs.scalars.storage_power_per_MWh
     return power.groupby(level=0).sum().reindex(inputs.nodes, fill_value=0.0).to_numpy()
 
 

@@ -19,6 +19,10 @@ from dhopt.errors import CaseError
 
 HOURS_PER_YEAR = 8760
 REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
+RESOLVABLE = {"resolvable": True}
+"""Marks a case field that reaches a built model only as costs, bounds or limits (or only the KPIs):
+cases differing in such fields re-solve one model in place (`dhopt.reuse`; the inputs it becomes are
+declared so in `dhopt.inputs`, and `tests/test_reuse.py` checks the two agree)."""
 
 
 class _Section(BaseModel):
@@ -64,7 +68,10 @@ class Demand(_Section):
         "with the DN it needs; false: a consumer is connected only where it pays (set the penalty to the heat price)",
     )
     unmet_penalty_EUR_per_MWh: float = Field(
-        10_000.0, gt=0, description="cost of heat not delivered; high, so unmet demand is a last resort [EUR/MWh]"
+        10_000.0,
+        gt=0,
+        description="cost of heat not delivered; high, so unmet demand is a last resort [EUR/MWh]",
+        json_schema_extra=RESOLVABLE,
     )
 
 
@@ -78,11 +85,19 @@ class HeatPump(_Section):
     source_cooling_K: float = Field(
         10.0, ge=0, description="the campus's cooling water is cooled by this much in the evaporator [K]"
     )
-    investment_EUR_per_MW: float = Field(670_000.0, ge=0, description="DEA excess-heat HP 10 MW, 2025 [EUR/MW heat]")
-    fixed_om_EUR_per_MW_yr: float = Field(2_000.0, ge=0, description="DEA excess-heat HP [EUR/MW/yr]")
-    variable_om_EUR_per_MWh: float = Field(1.7, ge=0, description="DEA excess-heat HP [EUR/MWh heat]")
-    lifetime_yr: float = Field(25.0, gt=0, description="DEA excess-heat HP [yr]")
-    max_MW: float | None = Field(None, gt=0, description="largest heat-pump capacity per campus [MW heat]")
+    investment_EUR_per_MW: float = Field(
+        670_000.0, ge=0, description="DEA excess-heat HP 10 MW, 2025 [EUR/MW heat]", json_schema_extra=RESOLVABLE
+    )
+    fixed_om_EUR_per_MW_yr: float = Field(
+        2_000.0, ge=0, description="DEA excess-heat HP [EUR/MW/yr]", json_schema_extra=RESOLVABLE
+    )
+    variable_om_EUR_per_MWh: float = Field(
+        1.7, ge=0, description="DEA excess-heat HP [EUR/MWh heat]", json_schema_extra=RESOLVABLE
+    )
+    lifetime_yr: float = Field(25.0, gt=0, description="DEA excess-heat HP [yr]", json_schema_extra=RESOLVABLE)
+    max_MW: float | None = Field(
+        None, gt=0, description="largest heat-pump capacity per campus [MW heat]", json_schema_extra=RESOLVABLE
+    )
     unit_size_MW: float | None = Field(
         None, gt=0, description="if set, capacity is a whole number of units of this size, each with a minimum load"
     )
@@ -94,9 +109,13 @@ class HeatPump(_Section):
 
 class Storage(_Section):
     nodes: list[str] | None = Field(None, description="node ids where storage may be built; default: every source")
-    investment_EUR_per_MWh: float = Field(3_036.0, ge=0, description="DEA large steel tank, 175 MWh [EUR/MWh]")
-    fixed_om_EUR_per_MWh_yr: float = Field(8.8, ge=0, description="DEA large steel tank [EUR/MWh/yr]")
-    lifetime_yr: float = Field(40.0, gt=0, description="DEA large steel tank [yr]")
+    investment_EUR_per_MWh: float = Field(
+        3_036.0, ge=0, description="DEA large steel tank, 175 MWh [EUR/MWh]", json_schema_extra=RESOLVABLE
+    )
+    fixed_om_EUR_per_MWh_yr: float = Field(
+        8.8, ge=0, description="DEA large steel tank [EUR/MWh/yr]", json_schema_extra=RESOLVABLE
+    )
+    lifetime_yr: float = Field(40.0, gt=0, description="DEA large steel tank [yr]", json_schema_extra=RESOLVABLE)
     loss_per_hour: float = Field(7.7e-5, ge=0, lt=1, description="DEA tank: 0.186 %/day standing loss [1/h]")
     charge_hours: float = Field(
         60.0, gt=0, description="hours to charge a full tank at its power limit (DEA: 60 h cycle) [h]"
@@ -105,35 +124,77 @@ class Storage(_Section):
 
 
 class Pipes(_Section):
-    fixed_EUR_per_m: float = Field(180.0, ge=0, description="fit to DEA distribution pipe costs (2015) [EUR/m]")
-    EUR_per_m_per_mm: float = Field(
-        4.0, ge=0, description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]"
+    fixed_EUR_per_m: float = Field(
+        180.0, ge=0, description="fit to DEA distribution pipe costs (2015) [EUR/m]", json_schema_extra=RESOLVABLE
     )
-    lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]")
+    EUR_per_m_per_mm: float = Field(
+        4.0,
+        ge=0,
+        description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]",
+        json_schema_extra=RESOLVABLE,
+    )
+    lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]", json_schema_extra=RESOLVABLE)
 
 
 class Grid(_Section):
-    import_limit_MW: float | None = Field(None, gt=0, description="electricity import limit for HPs and e-boilers [MW]")
-    tariff_EUR_per_MWh: float = Field(20.0, ge=0, description="grid tariff and fees on top of the spot price [EUR/MWh]")
-    co2_t_per_MWh: float = Field(0.135, ge=0, description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]")
+    import_limit_MW: float | None = Field(
+        None, gt=0, description="electricity import limit for HPs and e-boilers [MW]", json_schema_extra=RESOLVABLE
+    )
+    tariff_EUR_per_MWh: float = Field(
+        20.0, ge=0, description="grid tariff and fees on top of the spot price [EUR/MWh]", json_schema_extra=RESOLVABLE
+    )
+    co2_t_per_MWh: float = Field(
+        0.135,
+        ge=0,
+        description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]",
+        json_schema_extra=RESOLVABLE,
+    )
 
 
 class Economics(_Section):
     discount_rate: float = Field(
-        0.04, ge=0, lt=1, description="real discount rate, DK socio-economic (Finansministeriet) [-]"
+        0.04,
+        ge=0,
+        lt=1,
+        description="real discount rate, DK socio-economic (Finansministeriet) [-]",
+        json_schema_extra=RESOLVABLE,
     )
-    co2_price_EUR_per_t: float = Field(80.0, ge=0, description="EU ETS price on direct plant emissions [EUR/t]")
+    co2_price_EUR_per_t: float = Field(
+        80.0, ge=0, description="EU ETS price on direct plant emissions [EUR/t]", json_schema_extra=RESOLVABLE
+    )
 
 
 class Campus(_Section):
-    pue: float = Field(1.2, ge=1.0, le=3.0, description="power usage effectiveness of the campus, for the ERF [-]")
+    pue: float = Field(
+        1.2,
+        ge=1.0,
+        le=3.0,
+        description="power usage effectiveness of the campus, for the ERF [-]",
+        json_schema_extra=RESOLVABLE,
+    )
+
+
+class Objective(_Section):
+    minimise: str = Field(
+        "cost",
+        pattern="^(cost|co2)$",
+        description="cost: least annual cost; co2: least annual CO2 of plants and grid electricity, every "
+        "consumer still served (the low end of `dhopt pareto`)",
+    )
+    co2_cap_t: float | None = Field(
+        None,
+        ge=0,
+        description="annual CO2 cap on plants and grid electricity [t/yr]; a tonne above it costs the excess "
+        "penalty (half the unmet-demand penalty per MWh over the largest CO2 per MWh of heat), reported",
+        json_schema_extra=RESOLVABLE,
+    )
 
 
 class CaseSpec(_Section):
     """The whole case file."""
 
-    name: str = Field(..., min_length=1)
-    description: str = ""
+    name: str = Field(..., min_length=1, json_schema_extra=RESOLVABLE)
+    description: str = Field("", description="free text, shown in reports", json_schema_extra=RESOLVABLE)
     network: str = Field(..., description="network file, relative to the case file")
     timeseries: str = Field(..., description="hourly CSV, relative to the case file")
     horizon: Horizon = Horizon()
@@ -145,6 +206,7 @@ class CaseSpec(_Section):
     grid: Grid = Grid()
     economics: Economics = Economics()
     campus: Campus = Campus()
+    objective: Objective = Objective()
 
 
 @dataclass(frozen=True)
@@ -161,6 +223,22 @@ class Case:
     @property
     def hours(self) -> int:
         return len(self.timeseries)
+
+
+def resolvable_fields() -> dict[str, dict[str, bool]]:
+    """Case fields marked `RESOLVABLE`, by section ("" for the top level): name -> whether the field is
+    optional (default None), so that whether it is given at all still shapes the model (a limit or a cap)."""
+
+    def marked(model: type[BaseModel]) -> dict[str, bool]:
+        items = model.model_fields.items()
+        return {n: f.default is None for n, f in items if f.json_schema_extra == RESOLVABLE}
+
+    sections = {"": marked(CaseSpec)}
+    for section, spec in CaseSpec.model_fields.items():
+        annotation = spec.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and marked(annotation):
+            sections[section] = marked(annotation)
+    return sections
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -220,7 +298,9 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
         bad = ~np.isfinite(hours)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise CaseError(f"{path}: row {row + 2}: column 'hour': expected a whole hour number, got {frame['hour'].iloc[row]!r}")
+            raise CaseError(
+                f"{path}: row {row + 2}: column 'hour': expected a whole hour number, got {frame['hour'].iloc[row]!r}"
+            )
         steps = np.diff(hours)
         if len(steps) and not np.all(steps == 1):
             row = int(np.flatnonzero(steps != 1)[0]) + 3

@@ -19,7 +19,7 @@ def explain_infeasible(inputs: Inputs) -> list[str]:
     must_run = float(inputs.plants["must_run_MW"].sum())
     demand = inputs.demand_MW.to_numpy().sum(axis=1)
     losses = float(inputs.fixed_loss_MW_per_K.sum()) * inputs.loss_drive_K.to_numpy()
-    storage_MW = float(inputs.storage_sites.sum()) / inputs.case.spec.storage.charge_hours
+    storage_MW = float(inputs.storage_sites.sum()) * inputs.scalars.storage_power_per_MWh
     surplus = must_run - (demand + losses + storage_MW)
     hours = inputs.demand_MW.index.to_numpy()
     if must_run > 0 and (surplus > 1e-9).any():

@@ -1,13 +1,21 @@
-"""Turn a case and its network into the hourly arrays the model is built from.
+"""Turn a case and its network into the component tables and named scalars the model is built from.
 
 Everything that can be computed once (temperatures, COPs, demand, pipe options with their
-capacities, losses and annual costs) is computed here with numpy, so the model layer only
-assembles constraints.
+capacities, losses and annual costs, annuities, penalties) is computed here with numpy, so the
+model layer only assembles constraints and reads nothing but `Inputs`.
+
+Every input is declared once, with how a re-solve may change it (`RESOLVE`): ``STRUCTURAL`` inputs
+shape the model (a change builds it anew); ``COST``, ``BOUNDS`` and ``ROWS`` inputs reach a built model
+only through its objective coefficients, its column bounds or the right-hand side of the import-limit
+rows, so a model kept in HiGHS takes a new value in place (`dhopt.reuse`); ``RESULTS`` inputs reach only
+the KPIs. A table whose columns differ in this names its re-solvable columns. The structural hash and
+the in-place update are derived from these declarations (`structural_items`, `resolve_channels`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -17,38 +25,97 @@ from dhopt.case import Case
 from dhopt.errors import CaseError
 from dhopt.network import Network
 
+STRUCTURAL = "structural"  # shapes the model: sets, matrix coefficients, structural bounds
+COST = "cost"  # objective coefficients and constant only
+BOUNDS = "bounds"  # column bounds only
+ROWS = "rows"  # right-hand side of the import-limit rows only
+RESULTS = "results"  # reaches only the KPIs, not the model
+
+
+def declared(doc: str, resolve: str = STRUCTURAL, columns: tuple[str, ...] = (), structure: Callable | None = None):
+    """A dataclass field with its documentation and how a re-solve may change it: `resolve` for the
+    whole input, or for its `columns` only (a table); `structure(value, owner)` is the part of a
+    re-solvable input that still shapes the model (e.g. whether there is an import limit at all)."""
+    return field(metadata={"doc": doc, "resolve": resolve, "columns": columns, "structure": structure})
+
+
+@dataclass(frozen=True)
+class Scalars:
+    """Named scalars of the model, each computed once from the case."""
+
+    name: str = declared("case name", RESULTS)
+    home_annual_heat_MWh: float = declared("annual heat of a standard home [MWh/yr]", RESULTS)
+    pue: float = declared("campus power usage effectiveness, for the energy reuse factor [-]", RESULTS)
+    hp_annual_EUR_per_MW: float = declared("heat-pump annuity x investment + fixed O&M [EUR/yr per MW]", COST)
+    hp_variable_om_EUR_per_MWh: float = declared("heat-pump variable O&M [EUR/MWh heat]", COST)
+    hp_unit_MW: float | None = declared("heat-pump unit size; None: continuous capacity [MW]")
+    hp_min_part_load: float = declared("lowest load of a running unit, share of its size [-]")
+    storage_annual_EUR_per_MWh: float = declared("storage annuity x investment + fixed O&M [EUR/yr per MWh]", COST)
+    storage_keep_per_h: float = declared("share of stored heat kept over an hour, 1 - loss [-]")
+    storage_power_per_MWh: float = declared("charge and discharge power per MWh of capacity [MW/MWh]")
+    import_limit_MW: float | None = declared(
+        "electricity import limit of heat pumps and e-boilers; None: none [MW]", ROWS, structure=lambda v, _: v is None
+    )
+    minimise_co2: bool = declared("objective: annual CO2 [t/yr] instead of annual cost [EUR/yr]")
+    co2_cap_t: float | None = declared("annual CO2 cap; None: none [t/yr]", ROWS, structure=lambda v, _: v is None)
+    co2_excess_EUR_per_t: float = declared("cost of a tonne above the CO2 cap [EUR/t]", COST)
+    unmet_co2_t_per_MWh: float = declared("weight of unmet heat in the CO2 objective [t/MWh]", COST)
+    connect_all: bool = declared("every consumer is to be served (sole feeds forced, tree cuts with share 1)")
+    unmet_penalty_EUR_per_MWh: float = declared("cost of heat not delivered [EUR/MWh]", COST)
+    grid_co2_t_per_MWh: float = declared(
+        "grid emission factor [t/MWh]; a coefficient of the CO2 cap and objective, when there are",
+        RESULTS,
+        structure=lambda v, scalars: v if scalars.co2_cap_t is not None or scalars.minimise_co2 else None,
+    )
+    pipe_annuity: float = declared("annuity factor of pipes [1/yr]", RESULTS)
+    pipe_fixed_EUR_per_m: float = declared("pipe cost per metre [EUR/m]", RESULTS)
+    pipe_EUR_per_m_per_mm: float = declared("pipe cost per metre and mm of DN [EUR/m/mm]", RESULTS)
+    # (the pipe cost figures reach the model only through `Inputs.options["annual_cost_EUR"]`)
+
+    def pipe_annual_EUR(self, length_m: np.ndarray, dn_mm: np.ndarray) -> np.ndarray:
+        """Annual cost of new pipes: a L (c_fixed + c_dn DN) [EUR/yr]."""
+        return self.pipe_annuity * length_m * (self.pipe_fixed_EUR_per_m + self.pipe_EUR_per_m_per_mm * dn_mm)
+
 
 @dataclass(frozen=True)
 class Inputs:
     """Model-ready data. Time-indexed frames have one row per time step (index ``time``)."""
 
-    weight_h: np.ndarray  # hours of the year each time step stands for [h]
-    supply_degC: pd.Series  # network supply temperature [degC]
-    delta_t_K: pd.Series  # supply minus return temperature [K]
-    loss_drive_K: pd.Series  # (T_s - T_g) + (T_r - T_g) [K]
-    electricity_EUR_per_MWh: pd.Series  # spot price plus grid tariff [EUR/MWh]
-    nodes: pd.Index  # node ids (after reduction: zone ids)
-    profile_share: pd.DataFrame  # time x consumer profile: share of a consumer's annual heat in each step [1/h]
-    fixed_loss_MW_per_K: pd.Series  # node: half the loss conductance of its fixed pipes [MW/K]
-    consumers: pd.DataFrame  # id: node, profile, annual_heat_MWh, homes_equivalent
-    sources: pd.DataFrame  # id: node, it_load_MW, recovered_share, source_temperature_degC, hp_max_MW
-    source_heat_MW: pd.DataFrame  # time x source: recoverable heat [MW]
-    cop: pd.DataFrame  # time x source: heat-pump COP to supply temperature [-]
-    direct_ok: pd.DataFrame  # time x source: source hot enough for direct exchange
-    storage_sites: pd.Series  # node -> largest storage there [MWh]
-    plants: pd.DataFrame  # id: node, technology, capacity_MW, must_run_MW, co2_t_per_MWh
-    plant_cost_EUR_per_MWh: pd.DataFrame  # time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]
-    plant_electricity_per_heat: pd.Series  # plant: MWh electricity per MWh heat (e-boilers) [-]
-    pipes: pd.DataFrame  # id: from_node, to_node, length_m, status, dn
-    options: pd.DataFrame  # (pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR
-    # (an existing pipe: its installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)
-    node_zone: pd.Series  # original node id -> node of this model (identity before reduction)
-    pipe_members: pd.Series  # original pipe id -> pipe of this model ("" when reduction removed it)
-    case: Case
-    forced_dn: pd.Series = None  # original candidate pipe -> DN it must be built with (connect_all)
-    forced_cost_EUR: float = 0.0  # annual cost of those pipes [EUR/yr]
-    period_hours: int | None = None  # typical periods of this length: storage levels are relative within each
-    period_sequence: np.ndarray | None = None  # typical period standing for each period of the horizon, in order
+    weight_h: np.ndarray = declared("hours of the year each time step stands for [h]")
+    supply_degC: pd.Series = declared("network supply temperature [degC]")
+    delta_t_K: pd.Series = declared("supply minus return temperature [K]")
+    loss_drive_K: pd.Series = declared("(T_s - T_g) + (T_r - T_g) [K]")
+    electricity_EUR_per_MWh: pd.Series = declared("spot price plus grid tariff [EUR/MWh]", COST)
+    nodes: pd.Index = declared("node ids (after reduction: zone ids)")
+    profile_share: pd.DataFrame = declared("time x consumer profile: share of a consumer's annual heat [1/h]")
+    fixed_loss_MW_per_K: pd.Series = declared("node: half the loss conductance of its fixed pipes [MW/K]")
+    consumers: pd.DataFrame = declared("id: node, profile, annual_heat_MWh, homes_equivalent")
+    sources: pd.DataFrame = declared(
+        "id: node, it_load_MW, recovered_share, source_temperature_degC, hp_max_MW", BOUNDS, ("hp_max_MW",)
+    )
+    source_heat_MW: pd.DataFrame = declared("time x source: recoverable heat [MW]")
+    cop: pd.DataFrame = declared("time x source: heat-pump COP to supply temperature [-]")
+    direct_ok: pd.DataFrame = declared("time x source: source hot enough for direct exchange")
+    storage_sites: pd.Series = declared("node -> largest storage there [MWh] (it bounds pipe flows)")
+    plants: pd.DataFrame = declared(
+        "id: node, technology, capacity_MW, must_run_MW, co2_t_per_MWh", BOUNDS, ("capacity_MW", "must_run_MW")
+    )
+    plant_cost_EUR_per_MWh: pd.DataFrame = declared("time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]", COST)
+    plant_electricity_per_heat: pd.Series = declared("plant: MWh electricity per MWh heat (e-boilers) [-]")
+    pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn")
+    options: pd.DataFrame = declared(
+        "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
+        "installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)",
+        COST,
+        ("annual_cost_EUR",),
+    )
+    node_zone: pd.Series = declared("original node id -> node of this model (identity before reduction)")
+    pipe_members: pd.Series = declared("original pipe id -> pipe of this model ('' when reduction removed it)")
+    scalars: Scalars = declared("named scalars (each declared in `Scalars`)")
+    forced_dn: pd.Series | None = declared("original candidate pipe -> DN it must be built with (connect_all)")
+    forced_cost_EUR: float = declared("annual cost of those pipes, a constant of the objective [EUR/yr]", COST)
+    period_hours: int | None = declared("typical periods of this length: storage levels are relative within each")
+    period_sequence: np.ndarray | None = declared("typical period standing for each period of the horizon, in order")
 
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)
@@ -95,6 +162,39 @@ class Inputs:
         )
 
 
+def _declared_items(instance) -> Iterator[tuple[str, object, dict]]:
+    """(name, value, declaration) of every field of `Inputs` or `Scalars`, scalars flattened."""
+    for spec in fields(instance):
+        value = getattr(instance, spec.name)
+        if isinstance(value, Scalars):
+            yield from ((f"scalars.{n}", v, d) for n, v, d in _declared_items(value))
+        else:
+            yield spec.name, value, spec.metadata
+
+
+def structural_items(inputs: Inputs) -> Iterator[tuple[str, object]]:
+    """(name, value) of everything in `inputs` that shapes the model: structural inputs whole, tables
+    without their re-solvable columns, and of a re-solvable input only its declared `structure`."""
+    for name, value, spec in _declared_items(inputs):
+        if spec["resolve"] == STRUCTURAL:
+            yield name, value
+        elif spec["columns"]:
+            yield name, value.drop(columns=list(spec["columns"]))
+        elif spec["structure"] is not None:
+            yield name, spec["structure"](value, inputs.scalars if name.startswith("scalars.") else inputs)
+
+
+def resolve_channels() -> dict[str, tuple[str, ...]]:
+    """Re-solvable inputs by the way they reach a built model (`COST`, `BOUNDS`, `ROWS`, `RESULTS`)."""
+    probe = {spec.name: spec.metadata for spec in fields(Inputs) if spec.name != "scalars"}
+    probe |= {f"scalars.{spec.name}": spec.metadata for spec in fields(Scalars)}
+    channels: dict[str, tuple[str, ...]] = {}
+    for name, spec in probe.items():
+        if spec["resolve"] != STRUCTURAL:
+            channels[spec["resolve"]] = channels.get(spec["resolve"], ()) + (name,)
+    return channels
+
+
 def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:
     if column not in case.timeseries:
         raise CaseError(
@@ -104,7 +204,8 @@ def _series_column(case: Case, network: Network, node_id: str, column: str, who:
     return case.timeseries[column].to_numpy()
 
 
-def _consumers(case: Case, network: Network) -> pd.DataFrame:
+def consumer_table(case: Case, network: Network) -> pd.DataFrame:
+    """Consumers: node, profile, annual heat [MWh/yr] (given, from homes or from the peak) and homes equivalent."""
     frame = network.nodes[network.nodes["kind"] == "consumer"]
     home_MWh = case.spec.demand.home_annual_heat_MWh
     peak_share = case.series_peak.reindex(frame["profile"]).to_numpy()
@@ -202,7 +303,7 @@ def _plants(case: Case, network: Network, electricity: np.ndarray):
     return plants, cost, pd.Series(per_heat, index=frame.index)
 
 
-def pipe_options(case: Case, pipes: pd.DataFrame) -> pd.DataFrame:
+def pipe_options(scalars: Scalars, pipes: pd.DataFrame) -> pd.DataFrame:
     """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost: every
     candidate DN, and for an existing pipe its installed DN (no cost) and any upgrade DNs (costed
     like a new pipe of that DN, which replaces the installed one). ``pipes``: the network's pipe table."""
@@ -210,8 +311,6 @@ def pipe_options(case: Case, pipes: pd.DataFrame) -> pd.DataFrame:
     catalogue = physics.pipe_catalogue().reindex(exploded.to_numpy().astype(int))
     length_m = pipes["length_m"].reindex(exploded.index).to_numpy()
     candidate = exploded.to_numpy().astype(float) != pipes["dn"].reindex(exploded.index).to_numpy()  # new pipes
-    cost = case.spec.pipes
-    annuity = physics.annuity_factor(case.spec.economics.discount_rate, cost.lifetime_yr)
     dn = exploded.to_numpy().astype(int)
     capacity = physics.pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0)
     return pd.DataFrame(
@@ -221,11 +320,41 @@ def pipe_options(case: Case, pipes: pd.DataFrame) -> pd.DataFrame:
             "loss_MW_per_K": physics.pair_loss_conductance_W_per_mK(catalogue["outer_diameter_m"].to_numpy())
             * length_m
             * 1e-6,
-            "annual_cost_EUR": np.where(
-                candidate, annuity * length_m * (cost.fixed_EUR_per_m + cost.EUR_per_m_per_mm * dn), 0.0
-            ),
+            "annual_cost_EUR": np.where(candidate, scalars.pipe_annual_EUR(length_m, dn), 0.0),
         },
         index=pd.MultiIndex.from_arrays([exploded.index, dn], names=["pipe", "dn"]),
+    )
+
+
+def case_scalars(case: Case) -> Scalars:
+    """The named scalars of `case`: annuities a(r, n) I + F of heat pumps and storage, storage kept share
+    1 - lambda and power E / charge_hours, limits and penalties."""
+    spec = case.spec
+    rate, hp, st = spec.economics.discount_rate, spec.heat_pump, spec.storage
+    return Scalars(
+        name=spec.name,
+        home_annual_heat_MWh=spec.demand.home_annual_heat_MWh,
+        pue=spec.campus.pue,
+        hp_annual_EUR_per_MW=physics.annuity_factor(rate, hp.lifetime_yr) * hp.investment_EUR_per_MW
+        + hp.fixed_om_EUR_per_MW_yr,
+        hp_variable_om_EUR_per_MWh=hp.variable_om_EUR_per_MWh,
+        hp_unit_MW=hp.unit_size_MW,
+        hp_min_part_load=hp.min_part_load,
+        storage_annual_EUR_per_MWh=physics.annuity_factor(rate, st.lifetime_yr) * st.investment_EUR_per_MWh
+        + st.fixed_om_EUR_per_MWh_yr,
+        storage_keep_per_h=1.0 - st.loss_per_hour,
+        storage_power_per_MWh=1.0 / st.charge_hours,
+        import_limit_MW=spec.grid.import_limit_MW,
+        connect_all=spec.demand.connect_all,
+        unmet_penalty_EUR_per_MWh=spec.demand.unmet_penalty_EUR_per_MWh,
+        grid_co2_t_per_MWh=spec.grid.co2_t_per_MWh,
+        minimise_co2=spec.objective.minimise == "co2",
+        co2_cap_t=spec.objective.co2_cap_t,
+        co2_excess_EUR_per_t=np.nan,  # set by `with_co2_weights` once the producers are known
+        unmet_co2_t_per_MWh=np.nan,
+        pipe_annuity=physics.annuity_factor(rate, spec.pipes.lifetime_yr),
+        pipe_fixed_EUR_per_m=spec.pipes.fixed_EUR_per_m,
+        pipe_EUR_per_m_per_mm=spec.pipes.EUR_per_m_per_mm,
     )
 
 
@@ -235,6 +364,23 @@ def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
     installed = pipes["dn"].where(pipes["status"] == "existing")
     at = installed.reindex(options.index.get_level_values("pipe")).to_numpy()
     return at == options.index.get_level_values("dn").to_numpy()
+
+
+def with_co2_weights(scalars: Scalars, plants: pd.DataFrame, electricity_per_heat: pd.Series, cop: pd.DataFrame):
+    """`scalars` with the CO2 cap's excess cost and the CO2 objective's weight of unmet heat, from the
+    largest CO2 per MWh of heat any producer emits, f = max(co2_p + g e_p, g / COP_min) [t/MWh]:
+    excess cost = unmet penalty / (2 f) [EUR/t], so meeting the cap by leaving demand unmet (saving at
+    most f per MWh) always costs more than the excess; unmet weight = max(10 f, 1) [t/MWh]."""
+    g = scalars.grid_co2_t_per_MWh
+    per_plant = plants["co2_t_per_MWh"].to_numpy(dtype=float) + g * electricity_per_heat.to_numpy(dtype=float)
+    per_source = g / cop.to_numpy(dtype=float) if cop.size else np.zeros(0)
+    largest = float(max(per_plant.max(initial=0.0), per_source.max(initial=0.0)))
+    penalty = scalars.unmet_penalty_EUR_per_MWh
+    return replace(
+        scalars,
+        co2_excess_EUR_per_t=penalty / (2.0 * largest) if largest > 0 else penalty,
+        unmet_co2_t_per_MWh=max(10.0 * largest, 1.0),
+    )
 
 
 def prepare_inputs(case: Case, network: Network) -> Inputs:
@@ -252,10 +398,11 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     electricity = series["electricity_price_EUR_per_MWh"].to_numpy() + case.spec.grid.tariff_EUR_per_MWh
     _check_min_supply(case, network)
     nodes = network.nodes.index.rename("node")
-    consumers = _consumers(case, network)
+    consumers = consumer_table(case, network)
     sources, source_heat, cop, direct = _sources(case, network, supply)
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
-    options = pipe_options(case, network.pipes)
+    scalars = case_scalars(case)
+    options = pipe_options(scalars, network.pipes)
     fixed = options.loc[installed_options(options, network.pipes), "loss_MW_per_K"].droplevel("dn")
     ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
     fixed_loss = (
@@ -288,5 +435,9 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
         pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),
-        case=case,
+        scalars=with_co2_weights(scalars, plants, plant_electricity, cop),
+        forced_dn=None,
+        forced_cost_EUR=0.0,
+        period_hours=None,
+        period_sequence=None,
     )

@@ -264,7 +264,7 @@ def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
     reduced = merge_chains(prune_dead_ends(inputs))
     bounds = pipe_bounds(reduced)
     reduced = prune_options(reduced, bounds["need_MW_per_K"])
-    if inputs.case.spec.demand.connect_all:
+    if inputs.scalars.connect_all:
         reduced = force_sole_feeds(reduced, bounds)
     reduced = merge_zones(reduced, bounds["need_MW_per_K"])
     after = (len(reduced.nodes), len(reduced.pipes), _candidate_options(reduced))

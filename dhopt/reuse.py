@@ -6,10 +6,12 @@ limit's row bounds, so the model held in HiGHS is updated in place (`changeColsC
 `changeColsBounds`, `changeRowsBounds`) and re-run from its last basis or solution, instead of
 being built, compiled and passed anew.
 
-Whether two inputs give the same structure is decided by `structure_key`: a hash of every input
-except the parameters listed in `PARAMETER_FIELDS` and `PARAMETER_ARRAYS`. Anything else that
-differs (network, demand, temperatures, COP, typical days, the set of candidate DNs...) gives
-another key and a fresh build, so a reused model never silently keeps stale data.
+Whether two inputs give the same structure is decided by `structure_key`, a hash of what
+`dhopt.inputs.structural_items` yields: every input not declared re-solvable where it is defined
+(`dhopt.inputs.declared`). Anything else that differs (network, demand, temperatures, COP, typical
+days, the set of candidate DNs...) gives another key and a fresh build, so a reused model never
+silently keeps stale data; the update rewrites every channel a re-solvable input may use
+(`dhopt.inputs.resolve_channels`).
 """
 
 from __future__ import annotations
@@ -25,60 +27,37 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from dhopt.case import resolvable_fields
 from dhopt.handoff import Passed, pass_start, to_highs
-from dhopt.inputs import Inputs
-from dhopt.model import DESIGN_VARIABLES, PARAMETER_BOUNDS, build_model, fix_design, refresh_parameters
-from dhopt.model.objective import cost_coefficients, cost_variables
+from dhopt.inputs import BOUNDS, COST, RESULTS, ROWS, Inputs, resolve_channels, structural_items
+from dhopt.model import DESIGN_VARIABLES, PARAMETER_BOUNDS, ROW_LIMITS, build_model, fix_design, refresh_parameters
+from dhopt.model.objective import cost_variables, objective_coefficients
 from dhopt.solve import SolveOptions, SolveReport, apply_options, configured_highs, run_highs
 from dhopt.start import set_start
 
-# case fields that reach a built model only through its objective, column bounds or import limit
-PARAMETER_FIELDS = {
-    "": ("name", "description", "network", "timeseries"),  # files: their content is in the arrays
-    "economics": ("discount_rate", "co2_price_EUR_per_t"),
-    "heat_pump": ("investment_EUR_per_MW", "fixed_om_EUR_per_MW_yr", "variable_om_EUR_per_MWh", "lifetime_yr", "max_MW"),
-    "storage": ("investment_EUR_per_MWh", "fixed_om_EUR_per_MWh_yr", "lifetime_yr"),
-    "pipes": ("fixed_EUR_per_m", "EUR_per_m_per_mm", "lifetime_yr"),
-    "demand": ("unmet_penalty_EUR_per_MWh",),
-    "grid": ("tariff_EUR_per_MWh", "co2_t_per_MWh"),
-}
-# `Inputs` data that are such parameters: whole fields, or (field, columns)
-PARAMETER_ARRAYS = {
-    "electricity_EUR_per_MWh": None,
-    "plant_cost_EUR_per_MWh": None,
-    "forced_cost_EUR": None,
-    "plants": ("capacity_MW", "must_run_MW"),
-    "sources": ("hp_max_MW",),
-    "options": ("annual_cost_EUR",),
-}
+PARAMETER_FIELDS = resolvable_fields()
+"""Case fields that reach a built model only through its objective, column bounds or import limit."""
 
 
-def structural_case(case: dict, keep_files: bool = False) -> dict:
-    """A copy of a case dictionary without its parameters (`PARAMETER_FIELDS`; of the import limit only
-    whether there is one); `keep_files` keeps the network and time-series paths."""
+def structural_case(case: dict) -> dict:
+    """A copy of a case dictionary without its re-solvable fields (`PARAMETER_FIELDS`; of an optional one,
+    such as the import limit, only whether it is given): cases with equal copies may share one model
+    (`dhopt.batch` orders by it)."""
     content = json.loads(json.dumps(case, default=str))
     for section, names in PARAMETER_FIELDS.items():
         part = content.get(section, {}) if section else content
-        for name in names:
-            if not (keep_files and name in ("network", "timeseries")):
+        for name, optional in names.items():
+            if optional:
+                part[name] = part.get(name) is not None  # its value is a parameter, its presence is not
+            else:
                 part.pop(name, None)
-    grid = content.setdefault("grid", {})
-    grid["import_limit_MW"] = grid.get("import_limit_MW") is not None  # its value is a parameter
     return content
 
 
 def structure_key(inputs: Inputs) -> str:
-    """Hash of everything in `inputs` that shapes the model (sets, matrix, other bounds)."""
+    """Hash of everything in `inputs` that shapes the model (`dhopt.inputs.structural_items`)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(structural_case(inputs.case.spec.model_dump(mode="json")), sort_keys=True).encode())
-    for name in Inputs.__dataclass_fields__:
-        if name == "case":
-            continue
-        value, skip = getattr(inputs, name), PARAMETER_ARRAYS.get(name, ())
-        if skip is None:
-            continue
-        if skip and isinstance(value, pd.DataFrame):
-            value = value.drop(columns=[c for c in skip if c in value])
+    for name, value in structural_items(inputs):
         digest.update(name.encode() + _fingerprint(value))
     return digest.hexdigest()
 
@@ -86,7 +65,8 @@ def structure_key(inputs: Inputs) -> str:
 def _fingerprint(value) -> bytes:
     if isinstance(value, pd.DataFrame | pd.Series):
         columns = repr(list(value.columns)) if isinstance(value, pd.DataFrame) else repr(value.name)
-        return columns.encode() + pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        hashed = pd.util.hash_pandas_object(value, index=True) if len(value) else pd.Series(dtype="uint64")
+        return columns.encode() + hashed.to_numpy().tobytes()
     if isinstance(value, pd.Index):
         return _fingerprint(value.to_series())
     if isinstance(value, np.ndarray):
@@ -103,8 +83,8 @@ class _Held:
     bounded: np.ndarray  # HiGHS columns whose bounds `refresh_parameters` or `fix_design` may change
     cost_vars: tuple[list, list]  # `cost_variables(model)`: investment, operation
     cost_columns: np.ndarray  # their HiGHS columns, in the same order
-    limit_rows: np.ndarray  # HiGHS rows of the import limit
-    limit_offset_MW: np.ndarray  # row upper bound minus the import limit (constants moved out of the rows)
+    limit_rows: np.ndarray  # HiGHS rows of the row limits (`dhopt.model.ROW_LIMITS`)
+    limit_offset: np.ndarray  # row upper bound minus its limit (constants moved out of the rows) [MW or t]
 
 
 @dataclass(frozen=True)
@@ -178,12 +158,7 @@ class ModelCache:
             set_start(model, inputs)
         highs = configured_highs(options)
         passed = to_highs(model, highs)
-        limit = model.find_component("grid_limit")
-        rows = np.array(
-            [i for i, row in enumerate(passed.rows) if limit is not None and row.parent_component() is limit], np.int32
-        )
-        upper = np.asarray(highs.getLp().row_upper_) if len(rows) else np.zeros(0)
-        offset = upper[rows] - pyo.value(model.import_limit_MW) if len(rows) else np.zeros(0)
+        rows, offset = _limit_rows(model, passed, highs)
         parametric = {id(model.find_component(name)) for name in PARAMETER_BOUNDS + DESIGN_VARIABLES}
         bounded = [j for j, v in enumerate(passed.columns) if id(v.parent_component()) in parametric]
         column_of = {id(v): j for j, v in enumerate(passed.columns)}
@@ -202,23 +177,60 @@ class ModelCache:
 
     @staticmethod
     def _update(held: _Held, inputs: Inputs, design: dict | None) -> None:
-        """Costs, bounds and the import limit of `inputs` (and `design`) into the held model and HiGHS."""
-        model, highs, columns = held.model, held.highs, held.passed.columns
-        refresh_parameters(model, inputs, held.cost_vars)
+        """Every re-solvable input of `inputs` (and `design`) into the held model and HiGHS, channel by
+        channel as `dhopt.inputs` declares them."""
+        refresh_parameters(held.model, inputs, held.cost_vars)
         if design is not None:
-            fix_design(model, design)
-        investment, operation, constant = cost_coefficients(model, inputs)
-        cost = np.zeros(len(columns))
-        cost[held.cost_columns] = np.concatenate([investment, operation])
-        every = np.arange(len(columns), dtype=np.int32)
-        highs.changeColsCost(len(every), every, cost)
-        highs.changeObjectiveOffset(constant)
-        bounded = [columns[j] for j in held.bounded]
-        lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in bounded), float, len(bounded))
-        upper = np.fromiter((np.inf if v.ub is None else v.ub for v in bounded), float, len(bounded))
-        highs.changeColsBounds(len(held.bounded), held.bounded, lower, upper)
-        rows = held.limit_rows
-        if len(rows):  # electricity_t <= limit
-            upper_rows = pyo.value(model.import_limit_MW) + held.limit_offset_MW
-            highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf), upper_rows)
-        pass_start(highs, held.passed)  # the last solution: still feasible when only costs changed
+            fix_design(held.model, design)
+        channels = set(resolve_channels()) | ({BOUNDS} if design is not None else set())
+        for channel in channels:
+            _TO_HIGHS[channel](held, inputs)
+        pass_start(held.highs, held.passed)  # the last solution: still feasible when only costs changed
+
+
+def _costs_to_highs(held: _Held, inputs: Inputs) -> None:
+    """Objective coefficients and constant of `inputs` into HiGHS (`changeColsCost`)."""
+    investment, operation, constant = objective_coefficients(held.model, inputs)
+    cost = np.zeros(len(held.passed.columns))
+    cost[held.cost_columns] = np.concatenate([investment, operation])
+    every = np.arange(len(cost), dtype=np.int32)
+    held.highs.changeColsCost(len(every), every, cost)
+    held.highs.changeObjectiveOffset(constant)
+
+
+def _bounds_to_highs(held: _Held, inputs: Inputs) -> None:
+    """The bounds of the parametric and design columns, as set on the Pyomo variables, into HiGHS."""
+    bounded = [held.passed.columns[j] for j in held.bounded]
+    lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in bounded), float, len(bounded))
+    upper = np.fromiter((np.inf if v.ub is None else v.ub for v in bounded), float, len(bounded))
+    held.highs.changeColsBounds(len(held.bounded), held.bounded, lower, upper)
+
+
+def _limit_values(model: pyo.ConcreteModel) -> dict:
+    """Constraint of each row limit (`dhopt.model.ROW_LIMITS`) -> its parameter's value; only those built."""
+    built = ((model.find_component(row), model.find_component(name)) for row, name in ROW_LIMITS)
+    return {row: pyo.value(value) for row, value in built if row is not None}
+
+
+def _limit_rows(model: pyo.ConcreteModel, passed: Passed, highs: highspy.Highs) -> tuple[np.ndarray, np.ndarray]:
+    """HiGHS rows of the row limits and each row's upper bound minus its limit (constants moved out)."""
+    limits = _limit_values(model)
+    found = [
+        (i, limits[row.parent_component()]) for i, row in enumerate(passed.rows) if row.parent_component() in limits
+    ]
+    rows = np.array([i for i, _ in found], dtype=np.int32)
+    upper = np.asarray(highs.getLp().row_upper_)[rows] if len(rows) else np.zeros(0)
+    return rows, upper - np.array([value for _, value in found], dtype=float)
+
+
+def _rows_to_highs(held: _Held, inputs: Inputs) -> None:
+    """electricity_t <= import limit, co2 - excess <= cap: the rows' upper bounds into HiGHS."""
+    rows = held.limit_rows
+    if len(rows):
+        limits = _limit_values(held.model)
+        values = np.array([limits[held.passed.rows[i].parent_component()] for i in rows], dtype=float)
+        held.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf), values + held.limit_offset)
+
+
+_TO_HIGHS = {COST: _costs_to_highs, BOUNDS: _bounds_to_highs, ROWS: _rows_to_highs, RESULTS: lambda held, inputs: None}
+"""The HiGHS side of each channel of `dhopt.inputs.resolve_channels` (the Pyomo side: `refresh_parameters`)."""

@@ -1,6 +1,8 @@
-"""Run one case end to end: load, reduce, design, dispatch, compare with no campus, write.
+"""The one public solve path: load, reduce, design, dispatch, results, compare with no campus.
 
-`run_case` is what the CLI calls and what batch runs map over cases.
+`solve_case` does it for a case; `solve_inputs` is its second half, for inputs that a planning
+question changed beyond what a case can say (a pipe at another DN). `run_case` adds the writing:
+it is what `dhopt run` and batch runs call; every planning command solves through `solve_case`.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,36 +18,43 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from dhopt.aggregate import can_aggregate, typical_days
-from dhopt.case import Horizon, load_case
+from dhopt.case import Case, Horizon, load_case
 from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import design_of
-from dhopt.network import load_network
+from dhopt.network import Network, load_network
 from dhopt.reduce import Reduction, drop_campus_routes, reduce_network, with_built_pipes
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
 from dhopt.reuse import ModelCache, Ready
-from dhopt.solve import SolveOptions, SolveReport, solve
+from dhopt.solve import SolveOptions, SolveReport
 
 TWO_STAGE_ABOVE_HOURS = 2000
 
 
 @dataclass
-class RunResult:
-    dataset: xr.Dataset
-    kpis: dict[str, float]
-    design: pd.DataFrame
+class Solution:
+    """A solved case: what was solved (`case`, `network`, the `inputs` of the last stage: the dispatch
+    stage's network as built), the model and its solver report, the results and their KPIs."""
+
+    case: Case
+    network: Network
+    inputs: Inputs
+    model: pyo.ConcreteModel
     solve: SolveReport
-    reduction: Reduction
+    dataset: xr.Dataset  # hourly results, design and the network layer
+    kpis: dict[str, float]
+    design: pd.DataFrame  # `dhopt.results.design_table`
+    reduction: Reduction | None
     timings_s: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
 
 
-class _Phases:
-    """Times each phase and reports one line per phase."""
+class Phases:
+    """Times each phase and reports one line per phase to `progress` (if any)."""
 
-    def __init__(self, progress: Callable[[str], None] | None):
+    def __init__(self, progress: Callable[[str], None] | None = None):
         self.progress = progress
         self.timings: dict[str, float] = {}
         self.start = time.perf_counter()
@@ -60,9 +69,10 @@ class _Phases:
 
 def without_campus(inputs: Inputs) -> Inputs:
     """The same network and demand with no data-center campus, no storage and no candidate pipe that
-    served only a campus (`dhopt.reduce.drop_campus_routes`): the reference."""
+    served only a campus (`dhopt.reduce.drop_campus_routes`), at least cost without a CO2 cap: the reference."""
     none = inputs.sources.index[:0]
     return drop_campus_routes(inputs).with_(
+        scalars=replace(inputs.scalars, co2_cap_t=None, minimise_co2=False),
         sources=inputs.sources.loc[none],
         source_heat_MW=inputs.source_heat_MW[none],
         cop=inputs.cop[none],
@@ -79,14 +89,6 @@ def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:
     return wanted and can_aggregate(inputs, horizon.typical_days)
 
 
-def _solved(model: pyo.ConcreteModel, inputs: Inputs, options: SolveOptions) -> SolveReport:
-    """Solve `model`; an infeasible model is explained from its inputs."""
-    try:
-        return solve(model, options)
-    except InfeasibleError as error:
-        raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
-
-
 def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptions):
     """Run a model made ready by `cache`; an infeasible model is explained from its inputs."""
     try:
@@ -96,14 +98,11 @@ def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptio
 
 
 @dataclass(frozen=True)
-class Optimised:
-    """A solved case: the model, its report, the inputs it was built from (the dispatch stage's network
-    is reduced again once the design is known) and the design stage's annual cost (None if monolithic)."""
-
+class _Optimised:
     model: pyo.ConcreteModel
     report: SolveReport
-    inputs: Inputs
-    design_cost_EUR: float | None
+    inputs: Inputs  # of the last stage
+    design_cost_EUR: float | None  # of the design stage (None if monolithic)
 
 
 def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str, dict]]:
@@ -121,13 +120,8 @@ def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str,
     return built, kept | {"storage.capacity_MWh": dict(storage)}
 
 
-def optimise(
-    inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: _Phases, cache: ModelCache | None = None
-) -> Optimised:
-    """Monolithic, or design on typical days then dispatch every hour on the network as built (`as_built`).
-
-    `cache` keeps the built models for the next case (`dhopt.reuse`); none: built afresh."""
-    cache = cache or ModelCache(keep=False)
+def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: Phases, cache: ModelCache) -> _Optimised:
+    """Monolithic, or design on typical days then dispatch every hour on the network as built (`as_built`)."""
     design = None
     design_cost = None
     if uses_two_stage(horizon, inputs):
@@ -153,18 +147,104 @@ def optimise(
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)
-    return Optimised(model, report, inputs, design_cost)
+    return _Optimised(model, report, inputs, design_cost)
 
 
-def _reference(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
-    """KPIs of the same network and demand without the campus (existing plants only)."""
+def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
+    """KPIs of the same network and demand without the campus (existing plants only), from the
+    reduced `inputs` of a case (before its design stage)."""
     reference_inputs, _ = reduce_network(without_campus(inputs))  # pipes that only served the campus go
     cache = cache or ModelCache(keep=False)
     model, _ = _cached(cache, cache.ready("reference", reference_inputs, options), reference_inputs, options)
     return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
 
 
-def _refuse_overwriting_inputs(case, out_dir: Path) -> None:
+def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: ModelCache) -> tuple[dict, str]:
+    """The reference's KPIs and a line on it; a reference without a solution is NaN, noted."""
+    try:
+        if inputs.sources.empty:  # the case is its own reference
+            return figures, "no campus in this case: it is its own reference"
+        reference = reference_kpis(inputs, options, cache)
+        return reference, f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
+    except SolverError as error:  # the case itself solved; only the comparison is missing
+        nan = float("nan")
+        return {
+            "co2_t": nan,
+            "annual_cost_EUR": nan,
+        }, f"same network without the campus has no solution: {error.problems[-1]}"
+
+
+def solve_inputs(
+    inputs: Inputs,
+    case: Case,
+    network: Network,
+    options: SolveOptions = SolveOptions(),
+    *,
+    reference: bool = True,
+    cache: ModelCache | None = None,
+    phases: Phases | None = None,
+    reduction: Reduction | None = None,
+) -> Solution:
+    """Solve reduced `inputs` of `case` on `network` as `solve_case` does: design (typical days) and
+    dispatch, or monolithic, as the case's horizon says; the results; with `reference`, the same network
+    without the campus (CO2 saved, annual saving). `cache` keeps built models for the next call."""
+    phases = phases or Phases()
+    cache = cache or ModelCache(keep=False)
+    solved = _optimise(inputs, case.spec.horizon, options, phases, cache)
+    model, report = solved.model, solved.report
+    dataset = to_dataset(model, solved.inputs)
+    figures = kpis(dataset, solved.inputs, model)
+    dataset = dataset.merge(network_layer(network, solved.inputs, dataset))
+    figures.update(mip_gap=report.gap, objective_EUR=float(pyo.value(model.cost)))
+    if solved.design_cost_EUR is not None:
+        figures["design_stage_cost_EUR"] = solved.design_cost_EUR
+    if reference:
+        compared, note = _compared(inputs, figures, options, cache)
+        figures.update(
+            reference_co2_t=compared["co2_t"],
+            co2_saved_t=compared["co2_t"] - figures["co2_t"],
+            reference_annual_cost_EUR=compared["annual_cost_EUR"],
+            annual_saving_EUR=compared["annual_cost_EUR"] - figures["annual_cost_EUR"],
+        )
+        phases.done("reference", note)
+    design = design_table(dataset)
+    return Solution(case, network, solved.inputs, model, report, dataset, figures, design, reduction, phases.timings)
+
+
+def solve_case(
+    case: Case | str | Path | None = None,
+    options: SolveOptions = SolveOptions(),
+    *,
+    network: Network | None = None,
+    reference: bool = True,
+    cache: ModelCache | None = None,
+    progress: Callable[[str], None] | None = None,
+    phases: Phases | None = None,
+) -> Solution:
+    """Solve one case (a `Case` or a case file; default: the embedded one) end to end: load, reduce,
+    design, dispatch, results and, with `reference`, the comparison without the campus.
+
+    `network`: the case's network already loaded (or changed by a planning question); `cache`: models
+    kept from earlier calls, re-solved in place when only parameters differ (`dhopt.reuse`);
+    `progress`: called with one line per phase (or `phases`, a running `Phases`)."""
+    phases = phases or Phases(progress)
+    case = case if isinstance(case, Case) else load_case(case or DEFAULT_CASE)
+    network = network if network is not None else load_network(case.network_path)
+    phases.done(
+        "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
+    )
+    inputs, reduction = reduce_network(prepare_inputs(case, network))
+    phases.done(
+        "reduce",
+        f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> "
+        f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
+    )
+    return solve_inputs(
+        inputs, case, network, options, reference=reference, cache=cache, phases=phases, reduction=reduction
+    )
+
+
+def _refuse_overwriting_inputs(case: Case, out_dir: Path) -> None:
     """A run never writes over its own case, network or time-series file."""
     inputs = {case.path.resolve(), case.network_path.resolve(), case.timeseries_path.resolve()}
     clashes = sorted(str(out_dir.resolve() / name) for name in RESULT_FILES if (out_dir.resolve() / name) in inputs)
@@ -180,60 +260,20 @@ def run_case(
     options: SolveOptions = SolveOptions(),
     progress: Callable[[str], None] | None = None,
     cache: ModelCache | None = None,
-) -> RunResult:
-    """Solve one case (default: the embedded Ballerup case) and optionally write its results.
-
-    `cache`: models kept from earlier cases, re-solved in place when only parameters differ."""
-    phases = _Phases(progress)
+) -> Solution:
+    """`solve_case` on a case file (default: the embedded one), then its results written to `out_dir`
+    (if given): results.nc, design.csv, kpis.json, each complete or absent."""
+    phases = Phases(progress)
     case = load_case(case_path or DEFAULT_CASE)
     if out_dir is not None:
         _refuse_overwriting_inputs(case, Path(out_dir))
-    network = load_network(case.network_path)
-    phases.done(
-        "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
-    )
-
-    inputs, reduction = reduce_network(prepare_inputs(case, network))
-    phases.done(
-        "reduce",
-        f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> "
-        f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
-    )
-
-    solved = optimise(inputs, case.spec.horizon, options, phases, cache)
-    model, report, design_cost = solved.model, solved.report, solved.design_cost_EUR
-
-    dataset = to_dataset(model, solved.inputs)
-    figures = kpis(dataset, solved.inputs, model)
-    dataset = dataset.merge(network_layer(network, solved.inputs, dataset))
-    try:
-        if inputs.sources.empty:  # the case is its own reference
-            reference, note = figures, "no campus in this case: it is its own reference"
-        else:
-            reference = _reference(inputs, options, cache)
-            note = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
-    except SolverError as error:  # the case itself solved; only the comparison is missing
-        reference = {"co2_t": float("nan"), "annual_cost_EUR": float("nan")}
-        note = f"same network without the campus has no solution: {error.problems[-1]}"
-    figures.update(
-        reference_co2_t=reference["co2_t"],
-        co2_saved_t=reference["co2_t"] - figures["co2_t"],
-        reference_annual_cost_EUR=reference["annual_cost_EUR"],
-        annual_saving_EUR=reference["annual_cost_EUR"] - figures["annual_cost_EUR"],
-        mip_gap=report.gap,
-        objective_EUR=float(pyo.value(model.cost)),
-    )
-    if design_cost is not None:
-        figures["design_stage_cost_EUR"] = design_cost
-    phases.done("reference", note)
-
-    design = design_table(dataset)
-    result = RunResult(dataset, figures, design, report, reduction, phases.timings)
+    solution = solve_case(case, options, cache=cache, phases=phases)
     if out_dir is not None:
-        dataset.attrs.update({k: float(v) for k, v in figures.items()})
+        report, dataset = solution.solve, solution.dataset
+        dataset.attrs.update({k: float(v) for k, v in solution.kpis.items()})
         dataset.attrs.update(
-            solver_status=report.status, timings_s=str(phases.timings), case_json=case.spec.model_dump_json()
+            solver_status=str(report.status), timings_s=str(solution.timings_s), case_json=case.spec.model_dump_json()
         )
-        result.written = write_results(Path(out_dir), dataset, figures, design)
-        phases.done("write", f"{Path(out_dir)}/ ({', '.join(p.name for p in result.written)})")
-    return result
+        solution.written = write_results(Path(out_dir), dataset, solution.kpis, solution.design)
+        phases.done("write", f"{Path(out_dir)}/ ({', '.join(p.name for p in solution.written)})")
+    return solution

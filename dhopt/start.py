@@ -97,10 +97,10 @@ def tree_data(inputs: Inputs) -> TreeData:
     priced = options["annual_cost_EUR"] + loss_value * options["loss_MW_per_K"]
     cost = np.where(candidate[:, None], option_table(inputs, priced, UNCOVERED_EUR), 0.0)
 
-    if inputs.case.spec.demand.connect_all:
+    if inputs.scalars.connect_all:
         droppable = np.full(len(nodes), np.inf)
     else:  # heat not delivered costs the penalty but saves producing it
-        net = inputs.case.spec.demand.unmet_penalty_EUR_per_MWh - heat_cost
+        net = inputs.scalars.unmet_penalty_EUR_per_MWh - heat_cost
         droppable = np.where(fixed_loss > 0, np.inf, demand @ (inputs.weight_h * net))
     producers = nodes.isin([*inputs.sources["node"], *inputs.plants["node"]])
     absorb = demand + fixed_loss[:, None] * drive[None, :]

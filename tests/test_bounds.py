@@ -24,9 +24,13 @@ def pair_loss_MW_per_K(dn: int, length_m: float) -> float:
 
 
 def prepared(tmp_path, nodes, pipes, hours, **series):
+    return prepared_with_case(tmp_path, nodes, pipes, hours, **series)[0]
+
+
+def prepared_with_case(tmp_path, nodes, pipes, hours, **series):
     network = write_network(tmp_path, nodes, pipes)
     case = load_case(write_case(tmp_path, network, write_series(tmp_path, hours, **series), hours))
-    return prepare_inputs(case, load_network(network))
+    return prepare_inputs(case, load_network(network)), case
 
 
 def test_demand_is_each_profile_share_times_the_annual_heat_of_its_consumers(tmp_path):
@@ -39,9 +43,9 @@ def test_demand_is_each_profile_share_times_the_annual_heat_of_its_consumers(tmp
         ("C", 300, 0, {"kind": "consumer", "annual_heat_MWh": 1234.5}),
     ]
     pipes = [("F", "G", "J", existing(300, 50.0))] + [(f"P{n}", "J", n, existing(150, 50.0)) for n in "ABC"]
-    inputs = prepared(tmp_path, nodes, pipes, 3, residential=residential, commercial=commercial)
+    inputs, case = prepared_with_case(tmp_path, nodes, pipes, 3, residential=residential, commercial=commercial)
     annual = {"A": 2.0 * 8760.0, "B": 3.0 * 8760.0, "C": 1234.5}
-    read = inputs.case.timeseries  # the shares as read from the CSV [1/h]
+    read = case.timeseries  # the shares as read from the CSV [1/h]
     assert read["residential"].to_numpy() == pytest.approx(residential, rel=1e-15)
     share = {"A": read["residential"].to_numpy(), "B": read["commercial"].to_numpy()}
     share["C"] = share["A"]

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dhopt.case import load_case
 from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
-from dhopt.inputs import prepare_inputs
+from dhopt.inputs import BOUNDS, COST, RESULTS, ROWS, prepare_inputs, resolve_channels
 from dhopt.network import load_network
 from dhopt.reduce import reduce_network
-from dhopt.reuse import ModelCache, structure_key
+from dhopt.results import kpis, to_dataset
+from dhopt.reuse import PARAMETER_FIELDS, ModelCache, structure_key
 from dhopt.run import run_case
 from dhopt.solve import SolveOptions
 
 NETWORK, SERIES = DEFAULT_NETWORK, DEFAULT_TIMESERIES
 OPTIONS = SolveOptions(mip_gap=1e-7)
-COMPARED = ("objective_EUR", "design_stage_cost_EUR", "hp_capacity_MW", "storage_capacity_MWh", "co2_t", "reference_co2_t")
+COMPARED = (
+    "objective_EUR",
+    "design_stage_cost_EUR",
+    "hp_capacity_MW",
+    "storage_capacity_MWh",
+    "co2_t",
+    "reference_co2_t",
+)
 
 
 def ballerup(tmp_path, name: str, **sections) -> str:
@@ -50,7 +60,9 @@ def test_parameter_changes_reuse_the_models_and_match_fresh_builds(tmp_path):
     warm = [run_case(path, options=OPTIONS, cache=cache) for path in paths]
     # design and reference built once, then updated for every other case; the dispatch runs on the
     # network as built, so it is updated exactly when the case builds the same pipes as the one before
-    pipes = [frozenset(r.design[r.design["component"] == "pipe"][["id", "value"]].itertuples(index=False)) for r in warm]
+    pipes = [
+        frozenset(r.design[r.design["component"] == "pipe"][["id", "value"]].itertuples(index=False)) for r in warm
+    ]
     same_pipes = [False] + [pipes[i] == pipes[i - 1] for i in range(1, len(pipes))]
     assert [r.solve.reused for r in warm] == same_pipes
     assert any(same_pipes) and not all(same_pipes[1:])  # both paths are exercised
@@ -97,3 +109,92 @@ def test_structure_key_ignores_parameters_only(tmp_path):
     }
     for name, change in structural.items():
         assert structure_key(_inputs(ballerup(tmp_path, name, **change))) != base, name
+
+
+def _merged(*parts: dict) -> dict:
+    """Case sections merged section by section (later parts win)."""
+    merged: dict = {}
+    for part in parts:
+        for section, keys in part.items():
+            merged.setdefault(section, {}).update(keys)
+    return merged
+
+
+def test_every_case_field_marked_resolvable_keeps_the_structure(tmp_path):
+    # the case-level marking (dhopt.case.RESOLVABLE) agrees with the inputs-level one (dhopt.inputs.declared):
+    # each marked field changed alone leaves the structure key as it was
+    optional = {"heat_pump": {"max_MW": 15.0}, "grid": {"import_limit_MW": 9.0}, "objective": {"co2_cap_t": 5e3}}
+    for capped in (False, True):  # under a CO2 cap the grid factor is a coefficient of the cap's row
+        given = optional if capped else {k: v for k, v in optional.items() if k != "objective"}
+        given = _merged(given, {"horizon": {"hours": 48, "method": "monolithic"}})
+        base_path = ballerup(tmp_path, f"marked{capped}", **given)
+        base, spec = structure_key(_inputs(base_path)), load_case(base_path).spec
+        tried = 0
+        for section, names in PARAMETER_FIELDS.items():
+            for name in names:
+                if not section or (section == "objective") != capped or (capped and name == "co2_t_per_MWh"):
+                    continue  # top-level name and description: text only, checked by the re-solve test
+                value = getattr(getattr(spec, section), name)
+                path = ballerup(tmp_path, f"{name}{capped}", **_merged(given, {section: {name: value * 1.1 + 0.01}}))
+                assert structure_key(_inputs(path)) == base, (section, name)
+                tried += 1
+        assert tried == (
+            1 if capped else sum(len(n) for s, n in PARAMETER_FIELDS.items() if s not in ("", "objective"))
+        )
+
+
+def _scaled(inputs, name: str, factor: float):
+    """`inputs` with the re-solvable input `name` (a field, a scalar or a table's columns) times `factor`."""
+    if name.startswith("scalars."):
+        field_name = name.removeprefix("scalars.")
+        value = getattr(inputs.scalars, field_name)
+        value = value + "-changed" if isinstance(value, str) else value * factor
+        return inputs.with_(scalars=dataclasses.replace(inputs.scalars, **{field_name: value}))
+    value = getattr(inputs, name)
+    columns = {spec.name: spec.metadata["columns"] for spec in dataclasses.fields(inputs)}[name]
+    if columns:
+        return inputs.with_(**{name: value.assign(**{c: value[c] * factor for c in columns})})
+    return inputs.with_(**{name: value * factor})
+
+
+def test_every_resolvable_input_re_solves_to_a_fresh_build(tmp_path):
+    # every input declared re-solvable (dhopt.inputs.declared), changed alone and all at once: the model
+    # kept in HiGHS and updated in place gives the answer of a model built anew
+    path = ballerup(tmp_path, "every", horizon={"hours": 24, "method": "monolithic"}, heat_pump={"max_MW": 15.0})
+    plain = _inputs(path)
+    model, _ = ModelCache(keep=False).solve("monolithic", plain, OPTIONS)
+    cap_t = 0.97 * kpis(to_dataset(model, plain), plain, model)["co2_t"]  # a cap that binds
+    capped = plain.with_(scalars=dataclasses.replace(plain.scalars, co2_cap_t=cap_t))
+    channels = resolve_channels()
+    names = [n for channel in (COST, BOUNDS, ROWS, RESULTS) for n in channels.get(channel, ())]
+    assert set(channels) <= {COST, BOUNDS, ROWS, RESULTS} and len(names) >= 15
+    cache = ModelCache()
+    base = cache.solve("monolithic", capped, OPTIONS)[1].objective_EUR
+    moved, everything = [], capped
+    for name in names:
+        factor = {"scalars.co2_cap_t": 0.8, "scalars.import_limit_MW": 0.1}.get(name, 1.3)
+        changed = _scaled(capped, name, factor)
+        if name == "scalars.grid_co2_t_per_MWh":  # under a cap, a coefficient of its row: a new build
+            assert structure_key(changed) != structure_key(capped)
+            continue
+        everything = _scaled(everything, name, factor)
+        assert structure_key(changed) == structure_key(capped), name
+        warm = cache.solve("monolithic", changed, OPTIONS)[1]
+        assert warm.reused, name
+        fresh = ModelCache(keep=False).solve("monolithic", changed, OPTIONS)[1]
+        assert warm.objective_EUR == pytest.approx(fresh.objective_EUR, rel=1e-6), name
+        if name in channels.get(RESULTS, ()):  # reaches the KPIs only
+            assert warm.objective_EUR == pytest.approx(base, rel=1e-9), name
+        else:
+            moved.append(name) if warm.objective_EUR != pytest.approx(base, rel=1e-9) else None
+    warm = cache.solve("monolithic", everything, OPTIONS)[1]
+    assert warm.reused
+    assert warm.objective_EUR == pytest.approx(
+        ModelCache(keep=False).solve("monolithic", everything, OPTIONS)[1].objective_EUR, rel=1e-6
+    )
+    # the changes act: each moves the optimum, but for inputs that do not enter this day's optimum: no pipe
+    # is forced, no demand is unmet, no storage pays within one day, and the CO2 weight of unmet heat
+    # enters only a CO2 objective
+    idle = {"forced_cost_EUR", "scalars.unmet_penalty_EUR_per_MWh", "scalars.storage_annual_EUR_per_MWh"}
+    acting = [n for n in names if n not in channels.get(RESULTS, ())]
+    assert set(acting) - set(moved) <= idle | {"scalars.unmet_co2_t_per_MWh"}

@@ -13,7 +13,7 @@ from dhopt.inputs import Inputs
 from dhopt.model.balance import add_balance
 from dhopt.model.campus import add_campus, set_campus_bounds
 from dhopt.model.cuts import add_tree_cuts
-from dhopt.model.objective import add_objective, set_cost
+from dhopt.model.objective import add_co2_cap, add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
 from dhopt.model.storage import add_storage, set_storage_bounds
@@ -21,7 +21,7 @@ from dhopt.model.storage import add_storage, set_storage_bounds
 
 def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     """Assemble the planning model for `inputs`: MW and MWh throughout, EUR per year in the objective."""
-    m = pyo.ConcreteModel(name=inputs.case.spec.name)
+    m = pyo.ConcreteModel(name=inputs.scalars.name)
     m.T = pyo.RangeSet(0, len(inputs.weight_h) - 1, doc="time step (position in the horizon)")
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)
@@ -30,13 +30,23 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     add_pipes(m, inputs)
     add_balance(m, inputs)
     add_tree_cuts(m, inputs)
+    add_co2_cap(m, inputs)
     add_objective(m, inputs)
     return m
 
 
 DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
-PARAMETER_BOUNDS = ("campus.hp_capacity_MW", "campus.units", "campus.units_on", "storage.capacity_MWh", "plants.heat_MW")
+PARAMETER_BOUNDS = (
+    "campus.hp_capacity_MW",
+    "campus.units",
+    "campus.units_on",
+    "storage.capacity_MWh",
+    "plants.heat_MW",
+)
 """Variables whose bounds `refresh_parameters` sets."""
+ROW_LIMITS = (("grid_limit", "import_limit_MW"), ("co2_cap", "co2_cap_t"))
+"""(constraint, mutable parameter): rows whose upper bound is a parameter plus a constant; the
+parameter is the `dhopt.inputs.Scalars` field of the same name."""
 
 
 def design_of(model: pyo.ConcreteModel) -> dict[str, dict]:
@@ -66,43 +76,12 @@ def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
 
 def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tuple[list, list] | None = None) -> None:
     """Re-read what may change without changing the model's structure (`dhopt.reuse`): variable
-    bounds (plant capacity and must-run, largest heat pump and storage), the import limit and the
-    annual cost (every price and cost; `cost_vars`: `cost_variables(model)`, if kept)."""
+    bounds (plant capacity and must-run, largest heat pump and storage), the row limits
+    (`ROW_LIMITS`) and the objective (every price and cost; `cost_vars`: `cost_variables(model)`)."""
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
     set_plant_bounds(model.plants, inputs)
-    if model.find_component("import_limit_MW") is not None:
-        model.import_limit_MW.set_value(inputs.case.spec.grid.import_limit_MW)
+    for _, name in ROW_LIMITS:
+        if model.find_component(name) is not None:
+            model.find_component(name).set_value(getattr(inputs.scalars, name))
     set_cost(model, inputs, cost_vars)
-
-
-def _annual_co2_t(model: pyo.ConcreteModel, inputs: Inputs) -> pyo.Expression:
-    """`model.co2_t`, built once: sum_t w_t [sum_p co2_p q_pt + grid factor x electricity_t] [t CO2/yr]."""
-    if model.find_component("co2_t") is None:
-        factor = inputs.plants["co2_t_per_MWh"].to_dict()
-        grid = inputs.case.spec.grid.co2_t_per_MWh
-        weight = inputs.weight_h
-        model.co2_t = pyo.Expression(
-            expr=sum(
-                float(weight[t])
-                * (sum(factor[p] * model.plants.heat_MW[p, t] for p in model.plants.P) + grid * model.electricity_MW[t])
-                for t in model.T
-            ),
-            doc="annual CO2: plant emissions + electricity x grid factor [t/yr]",
-        )
-    return model.co2_t
-
-
-def set_co2_objective(model: pyo.ConcreteModel, inputs: Inputs) -> None:
-    """Minimise annual CO2 [t/yr] instead of cost (`model.cost` is deactivated, not removed)."""
-    model.cost.deactivate()
-    if model.find_component("co2_objective") is None:
-        model.co2_objective = pyo.Objective(expr=_annual_co2_t(model, inputs), sense=pyo.minimize)
-    model.co2_objective.activate()
-
-
-def add_co2_cap(model: pyo.ConcreteModel, inputs: Inputs, cap_t: float) -> None:
-    """Annual CO2 <= cap_t [t/yr] (epsilon constraint); a second call replaces the cap."""
-    if model.find_component("co2_cap") is not None:
-        model.del_component("co2_cap")
-    model.co2_cap = pyo.Constraint(expr=_annual_co2_t(model, inputs) <= float(cap_t))

@@ -19,7 +19,6 @@ from dhopt.inputs import Inputs
 def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     b = m.campus = pyo.Block()
     sources = inputs.sources
-    hp = inputs.case.spec.heat_pump
     heat = inputs.source_heat_MW.to_numpy()
     cop = inputs.cop.to_numpy()
     direct_ok = inputs.direct_ok.to_numpy()
@@ -48,8 +47,8 @@ def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     def electricity_MW(b, s, t):  # P_t = H_t / COP_t
         return b.hp_heat_MW[s, t] / float(cop[t, column[s]])
 
-    if hp.unit_size_MW:
-        _add_units(m, b, hp.unit_size_MW, hp.min_part_load)
+    if inputs.scalars.hp_unit_MW:
+        _add_units(m, b, inputs.scalars.hp_unit_MW, inputs.scalars.hp_min_part_load)
     set_campus_bounds(b, inputs)
     return b
 
@@ -57,7 +56,7 @@ def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
 def set_campus_bounds(b: pyo.Block, inputs: Inputs) -> None:
     """Heat-pump capacity <= the campus's largest heat pump [MW]; with units, at most ceil(max / unit) units."""
     hp_max = inputs.sources["hp_max_MW"].to_dict()
-    unit_MW = inputs.case.spec.heat_pump.unit_size_MW
+    unit_MW = inputs.scalars.hp_unit_MW
     for s in b.S:
         if unit_MW:
             most = math.ceil(hp_max[s] / unit_MW - 1e-9)

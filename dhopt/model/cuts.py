@@ -72,7 +72,7 @@ def add_tree_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
 
 def _served_share(m: pyo.ConcreteModel, inputs: Inputs, node) -> pyo.Expression | float:
     """1 with ``connect_all``; else 1 - sum_t w_t u_nt / sum_t w_t d_nt, the share of demand met."""
-    if inputs.case.spec.demand.connect_all:
+    if inputs.scalars.connect_all:
         return 1.0
     weight = inputs.weight_h
     demand = inputs.demand_MW[node].to_numpy()

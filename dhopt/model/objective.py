@@ -1,9 +1,14 @@
-"""Annual cost [EUR/yr]: annualised investment plus weighted hourly operating cost.
+"""The objective: annual cost [EUR/yr] (annualised investment plus weighted hourly operating cost),
+or annual CO2 [t/yr]; and the annual CO2 cap.
 
-cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y
+cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
      + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt ]
+co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt ]            <= cap + x
 with a the annuity factor, w_t the hours of the year that step t stands for, p_t the electricity
-price including grid tariff and c_pt plant fuel, O&M, CO2 and electricity cost.
+price including grid tariff, c_pt plant fuel, O&M, CO2 and electricity cost, g the grid emission
+factor, k_p a plant's emission factor, e_p its electricity per heat (e-boilers), x >= 0 the tonnes
+above the cap at P EUR/t. Minimising CO2, the objective is co2 + x + M sum_t w_t sum_n u_nt, with M
+large enough that no demand is left unmet to save CO2 (`dhopt.inputs.with_co2_weights`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
-from dhopt.physics import annuity_factor
 
 
 def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
-    """The variables of the investment and of the operating cost, in the order of `cost_coefficients`."""
+    """The variables of the investment (with the CO2 excess, if capped) and of the operating cost,
+    in the order of `cost_coefficients`."""
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
+    if m.find_component("co2_excess_t") is not None:
+        investment.append(m.co2_excess_t)
     operation = [
         var[key, t]
         for t in m.T
@@ -31,38 +38,64 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
 def heat_pump_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M."""
     price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
-    return price / inputs.cop.to_numpy() + inputs.case.spec.heat_pump.variable_om_EUR_per_MWh
+    return price / inputs.cop.to_numpy() + inputs.scalars.hp_variable_om_EUR_per_MWh
 
 
-def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
-    """Investment coefficients [EUR/yr per MW, MWh or pipe], operating ones [EUR/yr per MW] and the
-    constant [EUR/yr] of the annual cost, for the variables of `cost_variables` (see the module doc)."""
-    spec = inputs.case.spec
-    rate = spec.economics.discount_rate
-    hp, st = spec.heat_pump, spec.storage
-    hp_annual = annuity_factor(rate, hp.lifetime_yr) * hp.investment_EUR_per_MW + hp.fixed_om_EUR_per_MW_yr
-    st_annual = annuity_factor(rate, st.lifetime_yr) * st.investment_EUR_per_MWh + st.fixed_om_EUR_per_MWh_yr
-    pipe_annual = inputs.options["annual_cost_EUR"]
-    investment = np.concatenate(
-        [
-            np.full(len(m.campus.S), hp_annual),
-            np.full(len(m.storage.K), st_annual),
-            pipe_annual.loc[list(m.pipes.O)].to_numpy(dtype=float) if len(m.pipes.O) else np.zeros(0),
-        ]
-    )
+def _operation(m: pyo.ConcreteModel, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float) -> np.ndarray:
+    """w_t x [hp (time x source), plant (time x plant), unmet] in the order of `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
-    hp_cost = heat_pump_cost_EUR_per_MWh(inputs)[:, sources]
-    plant_cost = inputs.plant_cost_EUR_per_MWh.to_numpy()[:, plants]
-    unmet_cost = np.full((len(weight), len(m.D)), spec.demand.unmet_penalty_EUR_per_MWh)
-    operation = weight * np.hstack([hp_cost, plant_cost, unmet_cost])  # time x (sources, plants, demand nodes)
+    unmet_block = np.full((len(weight), len(m.D)), unmet)
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block])).ravel()
+
+
+def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
+    """Investment coefficients [EUR/yr per MW, MWh, pipe or t above the cap], operating ones [EUR/yr
+    per MW] and the constant [EUR/yr] of the annual cost, for the variables of `cost_variables`."""
+    scalars = inputs.scalars
+    pipe_annual = inputs.options["annual_cost_EUR"]
+    investment = np.concatenate(
+        [
+            np.full(len(m.campus.S), scalars.hp_annual_EUR_per_MW),
+            np.full(len(m.storage.K), scalars.storage_annual_EUR_per_MWh),
+            pipe_annual.loc[list(m.pipes.O)].to_numpy(dtype=float) if len(m.pipes.O) else np.zeros(0),
+            [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
+        ]
+    )
+    operation = _operation(
+        m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
+        scalars.unmet_penalty_EUR_per_MWh,
+    )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
-    return investment, operation.ravel(), float(inputs.forced_cost_EUR)
+    return investment, operation, float(inputs.forced_cost_EUR)
+
+
+def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float = 0.0) -> np.ndarray:
+    """CO2 coefficients [t/yr per MW] of the operating variables of `cost_variables` (unmet heat weighted
+    `unmet_t_per_MWh`): heat pumps g / COP_t, plants k_p + g e_p."""
+    g = inputs.scalars.grid_co2_t_per_MWh
+    steps = len(inputs.weight_h)
+    plant = inputs.plants["co2_t_per_MWh"].to_numpy(dtype=float) + g * inputs.plant_electricity_per_heat.reindex(
+        inputs.plants.index
+    ).to_numpy(dtype=float)
+    return _operation(m, inputs, g / inputs.cop.to_numpy(), np.tile(plant, (steps, 1)), unmet_t_per_MWh)
+
+
+def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
+    """The active objective's coefficients for `cost_variables`: the annual cost, or when minimising
+    CO2 [t/yr] the CO2 of operation, 1 per tonne above the cap and M per MWh unmet."""
+    if not inputs.scalars.minimise_co2:
+        return cost_coefficients(m, inputs)
+    investment = np.zeros(len(cost_variables(m)[0]))
+    if m.find_component("co2_excess_t") is not None:
+        investment[-1] = 1.0
+    return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 
 
 def set_cost(m: pyo.ConcreteModel, inputs: Inputs, variables: tuple[list, list] | None = None) -> None:
-    """(Re)write `m.investment_EUR` and `m.operation_EUR` from `inputs`; `variables`: `cost_variables(m)`."""
+    """(Re)write `m.investment_EUR`, `m.operation_EUR` and, minimising CO2, `m.co2_objective` from
+    `inputs`; `variables`: `cost_variables(m)`."""
     investment_vars, operation_vars = variables or cost_variables(m)
     investment, operation, constant = cost_coefficients(m, inputs)
     m.investment_EUR.set_value(
@@ -71,10 +104,44 @@ def set_cost(m: pyo.ConcreteModel, inputs: Inputs, variables: tuple[list, list] 
     m.operation_EUR.set_value(
         LinearExpression(constant=0.0, linear_coefs=operation.tolist(), linear_vars=operation_vars)
     )
+    if inputs.scalars.minimise_co2:
+        investment, operation, _ = objective_coefficients(m, inputs)
+        m.co2_objective.expr = LinearExpression(
+            constant=0.0,
+            linear_coefs=investment.tolist() + operation.tolist(),
+            linear_vars=list(investment_vars) + list(operation_vars),
+        )
+
+
+def add_co2_cap(m: pyo.ConcreteModel, inputs: Inputs) -> None:
+    """`m.co2_t` (annual CO2 of operation [t/yr]) and, with a cap, co2_t - x <= cap with x >= 0 the
+    tonnes above it (`m.co2_excess_t`, costed in the objective); built when capped or minimising CO2."""
+    scalars = inputs.scalars
+    if scalars.co2_cap_t is None and not scalars.minimise_co2:
+        return
+    _, operation_vars = cost_variables(m)
+    coefficients = co2_operation(m, inputs)
+    emitting = np.flatnonzero(coefficients)
+    m.co2_t = pyo.Expression(
+        expr=LinearExpression(
+            constant=0.0,
+            linear_coefs=coefficients[emitting].tolist(),
+            linear_vars=[operation_vars[i] for i in emitting],
+        ),
+        doc="annual CO2 of plants and grid electricity [t/yr]",
+    )
+    if scalars.co2_cap_t is not None:
+        m.co2_cap_t = pyo.Param(mutable=True, initialize=scalars.co2_cap_t, doc="annual CO2 cap [t/yr]")
+        m.co2_excess_t = pyo.Var(within=pyo.NonNegativeReals, doc="annual CO2 above the cap [t/yr]")
+        m.co2_cap = pyo.Constraint(expr=m.co2_t - m.co2_excess_t <= m.co2_cap_t)
 
 
 def add_objective(m: pyo.ConcreteModel, inputs: Inputs) -> None:
-    m.investment_EUR = pyo.Expression(doc="annualised investment and fixed O&M [EUR/yr]")
+    """`m.cost` [EUR/yr], active unless minimising CO2 (`m.co2_objective` [t/yr] then)."""
+    m.investment_EUR = pyo.Expression(doc="annualised investment and fixed O&M, plus CO2 above the cap [EUR/yr]")
     m.operation_EUR = pyo.Expression(doc="operating cost of the year [EUR/yr]")
-    set_cost(m, inputs)
     m.cost = pyo.Objective(expr=m.investment_EUR + m.operation_EUR, sense=pyo.minimize)
+    if inputs.scalars.minimise_co2:
+        m.cost.deactivate()
+        m.co2_objective = pyo.Objective(expr=0.0, sense=pyo.minimize)
+    set_cost(m, inputs)

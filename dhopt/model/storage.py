@@ -20,10 +20,9 @@ from dhopt.inputs import Inputs
 
 def add_storage(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     b = m.storage = pyo.Block()
-    spec = inputs.case.spec.storage
     sites = inputs.storage_sites
-    keep = 1.0 - spec.loss_per_hour
-    power_share = 1.0 / spec.charge_hours
+    keep = inputs.scalars.storage_keep_per_h
+    power_share = inputs.scalars.storage_power_per_MWh
     period = inputs.period_hours or len(inputs.weight_h)
     linked = inputs.period_sequence is not None
 

@@ -10,7 +10,7 @@ other connection routes removed: the annual cost of each connection point on its
 
 Upgrade value of an existing pipe at capacity (`dhopt.diagnose.hours_at_capacity`), in the chosen
 design and in each route-alone solve: the case is optimised again (design and dispatch, as the
-first solve: `dhopt.run.optimise`) with the pipe one catalogue DN larger (its capacity and its heat
+first solve: `dhopt.run.solve_inputs`) with the pipe one catalogue DN larger (its capacity and its heat
 loss), value = C(DN) - C(larger DN) - A(larger DN) [EUR/yr], with C the optimal annual cost and A
 the annualised cost of the larger pipe. Re-solved, not from LP duals: a dual prices only the first
 MW of extra capacity, while one DN step adds many. Not the dispatch alone with the design held
@@ -32,13 +32,11 @@ import xarray as xr
 
 from dhopt.case import Case, load_case
 from dhopt.diagnose import hours_at_capacity
-from dhopt.inputs import Inputs, installed_options, pipe_options, prepare_inputs
+from dhopt.inputs import Inputs, installed_options, pipe_options
 from dhopt.model import design_of
 from dhopt.network import Network, load_network
 from dhopt.physics import pipe_catalogue
-from dhopt.reduce import reduce_network
-from dhopt.results import kpis, network_layer, to_dataset
-from dhopt.run import DEFAULT_CASE, _Phases, optimise
+from dhopt.run import DEFAULT_CASE, Solution, solve_case, solve_inputs
 from dhopt.solve import SolveOptions
 
 UPGRADES_VALUED = 5  # bottlenecks whose upgrade is valued by a re-solve, most hours at capacity first
@@ -47,21 +45,10 @@ ROUTE_COLUMNS = ("route", "route_from", "route_to", "connection_point", "campus"
 
 
 @dataclass
-class Solved:
-    """One solve of the case: reduced inputs, solved model, its dataset with the network layer, KPIs."""
-
-    inputs: Inputs
-    model: object
-    dataset: xr.Dataset
-    kpis: dict[str, float]
-    objective_EUR: float  # of the last solve, over the full horizon (the dispatch if two-stage) [EUR/yr]
-
-
-@dataclass
 class ConnectionPlan:
     routes: pd.DataFrame  # connection.csv: one row per candidate pipe
     bottlenecks: pd.DataFrame  # bottlenecks.csv: one row per existing pipe at capacity
-    solved: Solved
+    solved: Solution  # with every route available
     case: Case
 
 
@@ -104,17 +91,6 @@ def connection_routes(route_table: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(joined["route"]))
 
 
-def _solve(case: Case, network: Network, options: SolveOptions, progress=None) -> Solved:
-    """Reduce and solve like `dhopt run` (`dhopt.run.optimise`), without the reference."""
-    inputs, _ = reduce_network(prepare_inputs(case, network))
-    solved = optimise(inputs, case.spec.horizon, options, _Phases(progress))
-    model, built = solved.model, solved.inputs
-    dataset = to_dataset(model, built)
-    figures = kpis(dataset, built, model)
-    dataset = dataset.merge(network_layer(network, built, dataset))
-    return Solved(built, model, dataset, figures, solved.report.objective_EUR)
-
-
 def _without(network: Network, dropped: list[str]) -> Network:
     """The network without the pipes `dropped`."""
     graph = network.graph.copy()
@@ -123,14 +99,14 @@ def _without(network: Network, dropped: list[str]) -> Network:
     return Network(network.nodes, pipes.drop(dropped), graph, network.path)
 
 
-def connection_table(network: Network, case: Case, solved: Solved, route_table: pd.DataFrame) -> pd.DataFrame:
+def connection_table(network: Network, case: Case, solved: Solution, route_table: pd.DataFrame) -> pd.DataFrame:
     """One row per candidate pipe: route, ends, length [m], built, DN [mm] (0: not built), annualised
     cost [EUR/yr], peak flow [MW] and hours at capacity [h/yr] of the model pipe it belongs to."""
     ds, inputs = solved.dataset, solved.inputs
     candidate = network.pipes[network.pipes["status"] == "candidate"]
     dn = ds["link_dn"].to_series().reindex(candidate.index)
     built = dn.notna()
-    costs = pipe_options(case, candidate)["annual_cost_EUR"]
+    costs = pipe_options(inputs.scalars, candidate)["annual_cost_EUR"]
     cost = [costs.get((p, int(d)), np.nan) if b else 0.0 for p, d, b in zip(candidate.index, dn, built, strict=True)]
     model_pipe = inputs.pipe_members.reindex(candidate.index).fillna("")
     modelled = model_pipe.isin(ds["pipe"].values) & built
@@ -158,7 +134,7 @@ def connection_table(network: Network, case: Case, solved: Solved, route_table: 
 def with_installed_dn(inputs: Inputs, pipe: str, dn: int) -> Inputs:
     """`inputs` with existing model pipe `pipe` installed at DN `dn` (capacity, limit and loss of that
     DN; the difference in loss, half to each end, in the fixed loss; its upgrade choices dropped)."""
-    row = pipe_options(inputs.case, _one_pipe(inputs, pipe, "existing", dn))
+    row = pipe_options(inputs.scalars, _one_pipe(inputs, pipe, "existing", dn))
     options = inputs.options
     old_loss = float(options.loc[installed_options(options, inputs.pipes)].loc[pipe, "loss_MW_per_K"].iloc[0])
     half = 0.5 * (float(row["loss_MW_per_K"].iloc[0]) - old_loss)
@@ -180,7 +156,7 @@ def _one_pipe(inputs: Inputs, pipe: str, status: str, dn: int) -> pd.DataFrame:
     return frame.assign(status=status, dn=installed, dn_options=[(dn,)], upgrade_dn_options=[()])
 
 
-def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str, float]:
+def upgrade_value(solved: Solution, pipe: str, options: SolveOptions) -> dict[str, float]:
     """Next larger catalogue DN for existing model pipe `pipe`, its annualised cost, the annual cost
     saving when the case is optimised again with the pipe at that DN, and the net value [EUR/yr]
     (NaN when the pipe is already the largest DN)."""
@@ -193,10 +169,12 @@ def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str,
     built = design_of(solved.model)["pipes.build"]
     annual = inputs.options["annual_cost_EUR"]
     # the pipe at its DN with its own upgrade choices gone: the upgrade the model chose is not paid again
-    base = solved.objective_EUR - sum(float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe)
+    base = solved.solve.objective_EUR - sum(
+        float(annual[k]) * round(v or 0.0) for k, v in built.items() if k[0] == pipe
+    )
     trial_inputs = with_installed_dn(inputs, pipe, new_dn)
-    report = optimise(trial_inputs, inputs.case.spec.horizon, options, _Phases(None)).report
-    cost = float(pipe_options(inputs.case, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
+    report = solve_inputs(trial_inputs, solved.case, solved.network, options, reference=False).solve
+    cost = float(pipe_options(inputs.scalars, _one_pipe(inputs, pipe, "candidate", new_dn))["annual_cost_EUR"].iloc[0])
     return {
         "upgrade_dn_mm": new_dn,
         "upgrade_annual_cost_EUR": cost,
@@ -207,7 +185,7 @@ def upgrade_value(solved: Solved, pipe: str, options: SolveOptions) -> dict[str,
 
 def bottleneck_table(
     network: Network,
-    solved: Solved,
+    solved: Solution,
     options: SolveOptions,
     valued: int = UPGRADES_VALUED,
     progress: Callable[[str], None] | None = None,
@@ -267,7 +245,7 @@ def plan_connection(
     case = load_case(case_path or DEFAULT_CASE)
     network = load_network(case.network_path)
     route_table = routes(network)
-    solved = _solve(case, network, options, progress)
+    solved = solve_case(case, options, network=network, reference=False, progress=progress)
     table = connection_table(network, case, solved, route_table)
     connecting = connection_routes(route_table)
     table["annual_cost_alone_EUR"] = np.nan
@@ -280,7 +258,7 @@ def plan_connection(
         else:
             others = route_table.index[route_table["route"].isin(set(connecting) - {route})]
             alone = _without(network, list(others))
-            alone_solved = _solve(case, alone, options)
+            alone_solved = solve_case(case, options, network=alone, reference=False)
             figures = alone_solved.kpis
             if progress:
                 progress(f"alone     route '{route}' only: {figures['annual_cost_EUR']:,.0f} EUR/yr")

@@ -7,8 +7,9 @@ Export capacity is the largest campus heat output, set through the case field
 pump, no campus storage): ``max_MW`` must be positive, and a tiny value would still let storage be
 built at the campus node, so the reference is the exact meaning of "no export".
 
-Each point is solved like ``dhopt run`` (`dhopt.run.optimise`: monolithic or two-stage as the case
-says); the network is loaded once and the reference without the campus is solved once for all points.
+Each point is solved like ``dhopt run`` (`dhopt.run.solve_case`: monolithic or two-stage as the case
+says); the network is loaded once and the reference without the campus is solved once for all points
+(`dhopt.run.reference_kpis`), and points that differ only in the capacity re-solve one model in place.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
 from dhopt.physics import annuity_factor
 from dhopt.reduce import reduce_network
-from dhopt.results import kpis, to_dataset
 from dhopt.reuse import ModelCache
-from dhopt.run import _Phases, _reference, optimise
+from dhopt.run import reference_kpis, solve_case
 from dhopt.solve import SolveOptions
 
 COLUMNS = (
@@ -152,7 +152,7 @@ def export_curve(
     inputs, _ = reduce_network(prepare_inputs(base, network))
     if inputs.sources.empty:
         raise CaseError(f"{path}: the network has no campus (source node): there is no heat export to vary")
-    reference = _reference(inputs, options)  # same for every point: the campus is removed
+    reference = reference_kpis(inputs, options)  # same for every point: the campus is removed
     price = (
         reference["levelised_cost_of_heat_EUR_per_MWh"] if heat_price_EUR_per_MWh is None else heat_price_EUR_per_MWh
     )
@@ -169,12 +169,9 @@ def export_curve(
             continue
         point = copy.deepcopy(data)
         point.setdefault("heat_pump", {})["max_MW"] = float(mw)
-        case = case_from_dict(path, point)
-        point_inputs, _ = reduce_network(prepare_inputs(case, network))
-        solved = optimise(point_inputs, case.spec.horizon, options, _Phases(None), cache)
-        model, report = solved.model, solved.report
-        figures = kpis(to_dataset(model, solved.inputs), solved.inputs, model)
-        rows.append(_point_row(mw, figures, reference, price, rate, life, report.status, report.gap))
+        solved = solve_case(case_from_dict(path, point), options, network=network, reference=False, cache=cache)
+        figures, report = solved.kpis, solved.solve
+        rows.append(_point_row(mw, figures, reference, price, rate, life, str(report.status), report.gap))
         if progress:
             progress(
                 f"{mw:7.2f} MW  campus heat {figures['campus_heat_to_network_MWh']:>12,.0f} MWh/yr, "

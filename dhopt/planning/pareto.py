@@ -1,41 +1,46 @@
-"""Cost-CO2 trade-off by the epsilon-constraint method.
+"""Cost-CO2 trade-off by the epsilon-constraint method, each point a full answer of `dhopt run`.
 
-1. min cost gives the cheapest design and its CO2, CO2_max [t/yr];
-2. min CO2 (`dhopt.model.set_co2_objective`) gives CO2_min;
-3. for N caps eps evenly spaced from CO2_min to CO2_max: min cost s.t. CO2 <= eps
-   (`dhopt.model.add_co2_cap`). The two ends are solved the same way, so the CO2_min point is the
-   cheapest design at that CO2 (lexicographic), not an arbitrary one.
+1. least cost gives the cheapest design and its CO2, CO2_max [t/yr];
+2. least CO2 (case ``objective.minimise = "co2"``) gives CO2_min;
+3. for N caps eps evenly spaced from CO2_min to CO2_max: least cost with an annual CO2 cap
+   (case ``objective.co2_cap_t = eps``). The two ends are solved the same way, so the CO2_min point
+   is the cheapest design at that CO2 (lexicographic), not an arbitrary one.
 
-Unmet demand emits nothing, so min CO2 would shed demand: after step 1 the unmet-demand variables
-are bounded by their min-cost values throughout. Each cap only loosens the previous one, so cost
-is non-increasing and the cap non-decreasing along the front (exactly for LPs; within the MIP gap
-for MILPs). The front is computed on one model: the full horizon if the case is monolithic,
-the design stage's typical days (weighted to a year) if the case runs in two stages.
+Every solve goes through `dhopt.run.solve_case`, so a point is what ``dhopt run`` gives for the case
+with that cap: monolithic, or the design on typical days and the dispatch of every hour of the
+horizon, each stage under the cap. Unmet demand emits nothing; the least-CO2 objective weights unmet
+heat far above any producer's CO2, and a tonne above a cap costs more than shedding could save
+(`dhopt.inputs.with_co2_weights`), so no point meets its cap by leaving demand unserved. A cap that
+the full year cannot meet with the design chosen on typical days shows as ``co2_cap_excess_t``.
+The cap points differ only in the cap, so they re-solve one model in place (`dhopt.reuse`).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
-from dhopt.aggregate import typical_days
-from dhopt.case import load_case
+from dhopt.case import case_from_dict, read_toml
 from dhopt.errors import CaseError
-from dhopt.inputs import prepare_inputs
-from dhopt.model import add_co2_cap, build_model, set_co2_objective
 from dhopt.network import load_network
-from dhopt.reduce import reduce_network
-from dhopt.results import kpis, to_dataset
-from dhopt.run import _solved, uses_two_stage
+from dhopt.reuse import ModelCache
+from dhopt.run import Solution, solve_case
 from dhopt.solve import SolveOptions
-from dhopt.start import set_start
 
-NO_CAP_T = 1e15  # a cap that never binds [t/yr] (below HiGHS's infinity, 1e20)
 CAP_TOLERANCE = 1e-6  # relative slack on each cap so a cap equal to a solved CO2 stays feasible [-]
+KPI_COLUMNS = (
+    "co2_t",
+    "co2_cap_excess_t",
+    "annual_cost_EUR",
+    "hp_capacity_MW",
+    "storage_capacity_MWh",
+    "campus_heat_to_network_MWh",
+    "unmet_demand_MWh",
+)
 
 
 def co2_caps(co2_min_t: float, co2_max_t: float, points: int) -> np.ndarray:
@@ -53,44 +58,30 @@ def pareto_front(
     options: SolveOptions = SolveOptions(),
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per cap: co2_cap_t, co2_t, annual_cost_EUR, heat-pump and storage capacity, campus heat,
-    and the cost of each tonne avoided against the min-cost point [EUR/t]."""
+    """One row per cap: co2_cap_t, co2_t, co2_cap_excess_t, annual_cost_EUR, heat-pump and storage
+    capacity, campus heat, unmet demand, solver status and gap, and the cost of each tonne avoided
+    against the least-cost point [EUR/t]; every figure of the full horizon, as `dhopt run` gives it."""
     if points < 2:
         raise CaseError(f"--points {points}: expected at least 2 (the two ends of the front)")
-    case = load_case(case_path)
-    inputs, _ = reduce_network(prepare_inputs(case, load_network(case.network_path)))
-    if uses_two_stage(case.spec.horizon, inputs):
-        inputs = typical_days(inputs, case.spec.horizon.typical_days)
-    model = build_model(inputs)
-    set_start(model, inputs)
-    add_co2_cap(model, inputs, NO_CAP_T)  # builds model.co2_t; not binding
-    _solved(model, inputs, options)
-    co2_max = float(pyo.value(model.co2_t))
-    for var in model.unmet_MW.values():  # no shedding demand to save CO2
-        var.setub(max(var.value or 0.0, 0.0))
-    set_co2_objective(model, inputs)
-    _solved(model, inputs, options)
-    co2_min = float(pyo.value(model.co2_t))
-    model.co2_objective.deactivate()
-    model.cost.activate()
-    caps = co2_caps(co2_min, max(co2_max, co2_min), points)
+    path = Path(case_path)
+    data = read_toml(path)
+    network = load_network(case_from_dict(path, data).network_path)
+    cache = ModelCache()
+
+    def solved(**objective) -> Solution:
+        point = copy.deepcopy(data)
+        point["objective"] = {**point.get("objective", {}), **objective}
+        return solve_case(case_from_dict(path, point), options, network=network, reference=False, cache=cache)
+
+    co2_max = solved(minimise="cost", co2_cap_t=None).kpis["co2_t"]
+    co2_min = solved(minimise="co2", co2_cap_t=None).kpis["co2_t"]
     rows = []
-    for cap in caps:
-        add_co2_cap(model, inputs, cap * (1 + CAP_TOLERANCE) + CAP_TOLERANCE)
-        report = _solved(model, inputs, options)
-        figures = kpis(to_dataset(model, inputs), inputs, model)
+    for cap in co2_caps(co2_min, max(co2_max, co2_min), points):
+        point = solved(minimise="cost", co2_cap_t=float(cap * (1 + CAP_TOLERANCE) + CAP_TOLERANCE))
+        figures = point.kpis
         rows.append(
-            {
-                "co2_cap_t": cap,
-                "co2_t": figures["co2_t"],
-                "annual_cost_EUR": figures["annual_cost_EUR"],
-                "hp_capacity_MW": figures["hp_capacity_MW"],
-                "storage_capacity_MWh": figures["storage_capacity_MWh"],
-                "campus_heat_to_network_MWh": figures["campus_heat_to_network_MWh"],
-                "unmet_demand_MWh": figures["unmet_demand_MWh"],
-                "solver_status": report.status,
-                "mip_gap": report.gap,
-            }
+            {"co2_cap_t": cap, **{key: figures[key] for key in KPI_COLUMNS}}
+            | {"solver_status": str(point.solve.status), "mip_gap": point.solve.gap}
         )
         if progress:
             progress(

@@ -17,7 +17,7 @@ heat delivered and cost, so compare the levelised cost of heat (cost per MWh del
 annual saving.
 
 The baseline is the case's own temperatures. Each regime is solved like ``dhopt run``
-(`dhopt.run.optimise`: monolithic or two-stage as the case says), without the no-campus reference.
+(`dhopt.run.solve_case`: monolithic or two-stage as the case says), without the no-campus reference.
 """
 
 from __future__ import annotations
@@ -34,12 +34,10 @@ import pandas as pd
 from dhopt.case import HOURS_PER_YEAR, Case, Temperatures, case_from_dict, parse_case_spec, read_toml
 from dhopt.diagnose import bottlenecks, unmet_summary
 from dhopt.errors import CaseError, SolverError
-from dhopt.inputs import _consumers, prepare_inputs, unservable_consumers
+from dhopt.inputs import consumer_table, unservable_consumers
 from dhopt.kpi_format import Kpi
 from dhopt.network import Network, load_network
-from dhopt.reduce import reduce_network
-from dhopt.results import kpis, network_layer, to_dataset
-from dhopt.run import _Phases, optimise
+from dhopt.run import solve_case
 from dhopt.solve import SolveOptions
 
 DEFAULT_REGIMES = ("55/30", "65/35", "75/40", "80/45")
@@ -141,7 +139,7 @@ def without_consumers(network: Network, ids: pd.Index) -> Network:
 def unservable_heat(case: Case, network: Network, ids: pd.Index) -> tuple[float, float]:
     """Homes and heat [MWh/yr] of the consumers `ids`: their demand over the horizon scaled to a
     year like every annual figure of a run, sum_t share_t * annual_heat * 8760 / hours."""
-    consumers = _consumers(case, network).loc[ids]
+    consumers = consumer_table(case, network).loc[ids]
     share = case.timeseries[list(consumers["profile"])].sum().to_numpy() * HOURS_PER_YEAR / case.hours
     return float(consumers["homes_equivalent"].sum()), float((consumers["annual_heat_MWh"].to_numpy() * share).sum())
 
@@ -153,12 +151,8 @@ def solve_regime(case: Case, network: Network, regime: Regime, options: SolveOpt
     ids = unservable_consumers(network, regime.supply_max_degC)
     homes, heat_MWh = unservable_heat(case, network, ids)
     served = without_consumers(network, ids)
-    inputs, _ = reduce_network(prepare_inputs(case, served))
-    solved = optimise(inputs, case.spec.horizon, options, _Phases(None))
-    model, report = solved.model, solved.report
-    dataset = to_dataset(model, solved.inputs)
-    figures = kpis(dataset, solved.inputs, model)
-    dataset = dataset.merge(network_layer(served, solved.inputs, dataset))
+    solved = solve_case(case, options, network=served, reference=False)
+    dataset, figures, report = solved.dataset, solved.kpis, solved.solve
     row = {
         "regime": regime.label,
         **regime.temperatures(),
@@ -167,7 +161,7 @@ def solve_regime(case: Case, network: Network, regime: Regime, options: SolveOpt
         "unservable_consumers": len(ids),
         "unservable_homes": homes,
         "unservable_heat_MWh": heat_MWh,
-        "solver_status": report.status,
+        "solver_status": str(report.status),
         "mip_gap": report.gap,
     }
     return row, dataset, list(ids)
