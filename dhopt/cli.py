@@ -315,11 +315,12 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 def _run(args) -> None:
     from dhopt.diagnose import bottlenecks, unmet_summary
     from dhopt.run import run_case
+    from dhopt.solve import SolveStatus
 
     if args.report and args.out is None:  # the report sits beside the results: give them a home
         args.out = Path("results") / (args.case.stem if args.case else "ballerup")
     result = run_case(args.case, args.out, solve_options(args), progress=print)
-    if result.solve.status != "optimal":
+    if result.solve.status is not SolveStatus.OPTIMAL:
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
     print(format_kpis(result.kpis))

@@ -106,7 +106,7 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pipe_status": ("pipe", inputs.pipes.loc[pipes, "status"].to_numpy()),
         "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
     }
-    return xr.Dataset(data, coords=coords, attrs={"case": inputs.case.spec.name})
+    return xr.Dataset(data, coords=coords, attrs={"case": inputs.scalars.name})
 
 
 def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
@@ -120,7 +120,7 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
     model_pipe = inputs.pipe_members.reindex(pipes.index)
     consumers = inputs.consumers
     profiles = pd.unique(consumers["profile"])
-    shares = inputs.case.timeseries.loc[ds["time"].values, profiles].to_numpy(dtype=float).T
+    shares = inputs.profile_share.loc[ds["time"].values, profiles].to_numpy(dtype=float).T
     dn = pipes["dn"].where(pipes["status"] == "existing", model_pipe.map(built))
     if inputs.forced_dn is not None:
         dn = dn.fillna(inputs.forced_dn.reindex(pipes.index))
@@ -168,8 +168,8 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     def annual(name: str) -> float:
         return float((ds[name] * w).sum())
 
-    spec = inputs.case.spec
-    home = spec.demand.home_annual_heat_MWh
+    scalars = inputs.scalars
+    home = scalars.home_annual_heat_MWh
     plant_MWh = (ds["plant_heat_MW"] * w).sum("time").to_numpy()
     plant_co2 = float(plant_MWh @ inputs.plants.loc[ds["plant"].values, "co2_t_per_MWh"].to_numpy())
     electricity_MWh = float(pyo.value(sum(w.values[t] * model.electricity_MW[t] for t in model.T)))
@@ -189,8 +189,10 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     # IT energy = recoverable heat / recovered share, per campus
     per_source = (ds["source_heat_MW"] * w).sum("time").to_numpy()
     it_energy = float((per_source / inputs.sources["recovered_share"].to_numpy()).sum())
-    investment = float(pyo.value(model.investment_EUR))
-    penalty = unmet * spec.demand.unmet_penalty_EUR_per_MWh
+    excess_t = float(model.co2_excess_t.value or 0.0) if model.find_component("co2_excess_t") is not None else 0.0
+    excess_EUR = excess_t * scalars.co2_excess_EUR_per_t  # in the objective's investment part; not a cost
+    investment = float(pyo.value(model.investment_EUR)) - excess_EUR
+    penalty = unmet * scalars.unmet_penalty_EUR_per_MWh + excess_EUR
     total = float(pyo.value(model.cost))
     delivered = demand - unmet
     result = {
@@ -203,7 +205,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "campus_heat_available_MWh": available,
         "campus_heat_reused_MWh": reused,
         "campus_heat_reused_share": reused / available if available else 0.0,
-        "energy_reuse_factor": reused / (it_energy * spec.campus.pue) if it_energy else 0.0,
+        "energy_reuse_factor": reused / (it_energy * scalars.pue) if it_energy else 0.0,
         "rejected_heat_MWh": rejected,
         "hp_heat_MWh": hp_heat,
         "hp_electricity_MWh": hp_el,
@@ -215,7 +217,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "hp_capacity_MW": float(ds["hp_capacity_MW"].sum()),
         "storage_capacity_MWh": float(ds["storage_capacity_MWh"].sum()),
         "electricity_MWh": electricity_MWh,
-        "co2_t": plant_co2 + electricity_MWh * spec.grid.co2_t_per_MWh,
+        "co2_t": plant_co2 + electricity_MWh * scalars.grid_co2_t_per_MWh,
+        "co2_cap_t": np.nan if scalars.co2_cap_t is None else scalars.co2_cap_t,
+        "co2_cap_excess_t": excess_t,
         "annual_cost_EUR": total - penalty,
         "investment_annuity_EUR": investment,
         "operating_cost_EUR": total - penalty - investment,

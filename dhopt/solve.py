@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import highspy
 import pyomo.environ as pyo
@@ -28,6 +29,18 @@ LIMITS = (Status.kTimeLimit, Status.kIterationLimit, Status.kSolutionLimit, Stat
 QUIET_HEURISTICS = {"mip_heuristic_run_root_reduced_cost": False}
 
 
+class SolveStatus(StrEnum):
+    """How a solve that returned a solution ended (without one, `SolverError` is raised instead)."""
+
+    OPTIMAL = "optimal"  # optimal within the relative MIP gap
+    TIME_LIMIT = "time_limit"  # stopped at a limit with a feasible solution; its gap is reported
+
+    @classmethod
+    def of(cls, status: highspy.HighsModelStatus) -> SolveStatus:
+        """The status of a HiGHS run that has a feasible solution."""
+        return cls.OPTIMAL if status == Status.kOptimal else cls.TIME_LIMIT
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     time_limit_s: float | None = None
@@ -38,7 +51,7 @@ class SolveOptions:
 
 @dataclass(frozen=True)
 class SolveReport:
-    status: str  # "optimal" or "time_limit" (a feasible solution whose gap is reported)
+    status: SolveStatus
     objective_EUR: float
     bound_EUR: float
     gap: float  # relative MIP gap [-]; 0 for an LP solved to optimality
@@ -98,7 +111,7 @@ def run_highs(
     bound = float(info.mip_dual_bound) if is_mip else objective
     gap = float(info.mip_gap) if is_mip else 0.0
     return SolveReport(
-        status="optimal" if status == Status.kOptimal else "time_limit",
+        status=SolveStatus.of(status),
         objective_EUR=objective,
         bound_EUR=bound,
         gap=gap if math.isfinite(gap) else math.inf,

@@ -7,8 +7,10 @@ import json
 import pytest
 import xarray as xr
 
+import dhopt
 from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.run import run_case
+from dhopt.solve import SolveStatus
 
 NETWORK, SERIES = DEFAULT_NETWORK, DEFAULT_TIMESERIES
 
@@ -49,3 +51,19 @@ def test_two_stage_is_feasible_and_close_to_monolithic(tmp_path):
     assert cost_two >= cost_mono * (1 - 1e-6)
     assert cost_two <= cost_mono * 1.05
     assert "design_stage_cost_EUR" in two_stage.kpis and "design_stage_cost_EUR" not in monolithic.kpis
+
+
+def test_the_public_solve_path_is_what_dhopt_run_writes(tmp_path):
+    # dhopt.solve_case (no files) and run_case (the same path, then written) give one answer
+    case = ballerup(tmp_path, 48)
+    solution = dhopt.solve_case(case, dhopt.SolveOptions(mip_gap=1e-6))
+    written = run_case(case, tmp_path / "out", dhopt.SolveOptions(mip_gap=1e-6))
+    assert solution.solve.status is SolveStatus.OPTIMAL and f"{solution.solve.status}" == "optimal"
+    assert solution.kpis["objective_EUR"] == pytest.approx(written.kpis["objective_EUR"], rel=1e-9)
+    assert solution.kpis["objective_EUR"] == pytest.approx(solution.solve.objective_EUR, rel=1e-9)
+    assert solution.written == [] and len(written.written) == 3
+    assert set(solution.timings_s) >= {"load", "reduce", "solve", "reference"}
+    on_disk = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert on_disk["co2_saved_t"] == pytest.approx(solution.kpis["co2_saved_t"], rel=1e-9)
+    stored = xr.open_dataset(tmp_path / "out" / "results.nc", engine="h5netcdf")
+    assert stored.attrs["solver_status"] == "optimal"

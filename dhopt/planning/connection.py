@@ -28,7 +28,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from dhopt.case import Case, load_case
 from dhopt.diagnose import hours_at_capacity
@@ -317,14 +316,6 @@ def summary(plan: ConnectionPlan) -> list[str]:
     return lines
 
 
-def _link_segments(ds: xr.Dataset, links) -> np.ndarray:
-    """Start and end point of the given links, shape (links, 2, 2) [m]."""
-    position = pd.DataFrame({"x": ds["node_x_m"].values, "y": ds["node_y_m"].values}, index=ds["node"].values)
-    chosen = ds[["link_from", "link_to"]].sel(link=list(links))
-    ends = [position.loc[chosen[end].values, ["x", "y"]].to_numpy() for end in ("link_from", "link_to")]
-    return np.stack(ends, axis=1).reshape(-1, 2, 2)
-
-
 def figure(plan: ConnectionPlan):
     """The network map (`dhopt.report.network_map`) with the connection routes labelled (chosen: its
     connection point marked), upgraded existing pipes haloed and existing pipes at capacity coloured
@@ -334,7 +325,7 @@ def figure(plan: ConnectionPlan):
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
 
-    from dhopt.report.network_map import network_map
+    from dhopt.report.network_map import link_segments, network_map
     from dhopt.report.style import report_style
 
     ds, table, slow = plan.solved.dataset, plan.routes, plan.bottlenecks
@@ -344,7 +335,7 @@ def figure(plan: ConnectionPlan):
         handles = []
         upgraded = ds["link"].values[np.nan_to_num(ds["link_upgrade_dn"].values) > 0] if "link_upgrade_dn" in ds else []
         if len(upgraded):
-            segments = _link_segments(ds, upgraded)
+            segments = link_segments(ds, upgraded)
             ax.add_collection(LineCollection(segments, colors="#6a3d9a", alpha=0.45, linewidths=9, zorder=2))
             handles.append(Line2D([], [], color="#6a3d9a", alpha=0.45, lw=8, label="existing pipe upgraded"))
         if len(slow):
@@ -352,7 +343,7 @@ def figure(plan: ConnectionPlan):
             for scenario, part in slow.groupby("scenario", sort=False):
                 chosen = scenario == CHOSEN
                 lines = LineCollection(
-                    _link_segments(ds, part["pipe"]),
+                    link_segments(ds, part["pipe"]),
                     array=part["hours_at_capacity_h"].to_numpy(),
                     cmap=colormaps["autumn_r"],
                     norm=norm,
@@ -379,7 +370,7 @@ def figure(plan: ConnectionPlan):
                 extra = part["annual_cost_alone_EUR"].iloc[0] - plan.solved.kpis["annual_cost_EUR"]
                 text += "" if np.isnan(extra) else f"\non its own {extra:+,.0f} EUR/yr"
                 colour = "#525252"
-            middle = _link_segments(ds, part["pipe"]).reshape(-1, 2).mean(axis=0)
+            middle = link_segments(ds, part["pipe"]).reshape(-1, 2).mean(axis=0)
             ax.annotate(
                 text,
                 (x, y) if part["built"].all() else tuple(middle),

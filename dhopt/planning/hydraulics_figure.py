@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from dhopt.planning.hydraulics import HydraulicCheck, Limits
-from dhopt.report.network_map import MARKERS, _segments
+from dhopt.report.network_map import MARKERS, link_segments
 from dhopt.report.style import new_figure
 
 VIOLATION = "#e31a1c"
@@ -22,7 +22,7 @@ def hydraulics_figure(ds: xr.Dataset, check: HydraulicCheck, limits: Limits) -> 
     """Maps side by side, one per checked hour: pipes coloured by pressure drop [Pa/m] (grey dashed
     where the flow is not known, red halo where a limit is violated), consumers by supply
     temperature [°C] (a black cross where below their minimum); one colour scale per quantity."""
-    segments = _segments(ds)
+    segments = link_segments(ds)
     position = {link: i for i, link in enumerate(ds["link"].values)}
     hours = check.hours
     drops = mpl.colors.Normalize(0.0, max(1.0, float(np.nanmax(check.pipes["pressure_drop_Pa_per_m"], initial=0.0))))

@@ -38,11 +38,12 @@ def scale_bar_m(extent_m: float) -> int:
     return fitting[-1] if fitting else NICE_LENGTHS_M[0]
 
 
-def _segments(ds: xr.Dataset) -> np.ndarray:
-    """Start and end point of every link, shape (links, 2, 2) [m]."""
+def link_segments(ds: xr.Dataset, links=None) -> np.ndarray:
+    """Start and end point of the given links (default: every link), shape (links, 2, 2) [m]."""
     position = pd.DataFrame({"x": ds["node_x_m"].values, "y": ds["node_y_m"].values}, index=ds["node"].values)
-    ends = [position.loc[ds[end].values, ["x", "y"]].to_numpy() for end in ("link_from", "link_to")]
-    return np.stack(ends, axis=1)
+    chosen = ds[["link_from", "link_to"]] if links is None else ds[["link_from", "link_to"]].sel(link=list(links))
+    ends = [position.loc[chosen[end].values, ["x", "y"]].to_numpy() for end in ("link_from", "link_to")]
+    return np.stack(ends, axis=1).reshape(-1, 2, 2)
 
 
 def _width(dn: np.ndarray, largest: float) -> np.ndarray:
@@ -97,7 +98,7 @@ def network_map(ds: xr.Dataset) -> Figure:
     Existing pipes solid; candidate pipes the optimiser built solid with a red halo; candidates
     not built dashed grey. Campus, plants and consumers marked; a scale bar in metres.
     """
-    segments = _segments(ds)
+    segments = link_segments(ds)
     dn = ds["link_dn"].to_numpy().astype(float)
     candidate = ds["link_status"].values == "candidate"
     built_new = candidate & ~np.isnan(dn)
