@@ -243,7 +243,7 @@ def run_phases(spec: dict, clock: _Clock, options) -> None:
     """Every phase of run_case, timed; then the final model is written as MPS for HiGHS alone."""
     from dhopt.errors import SolverError
     from dhopt.results import design_table, kpis, network_layer, to_dataset, write_results
-    from dhopt.run import _reference
+    from dhopt.run import reference_kpis
 
     record = clock.record
     case, network, inputs, built, design, model = _final_model(spec, clock, options)
@@ -258,7 +258,7 @@ def run_phases(spec: dict, clock: _Clock, options) -> None:
     record["unmet_demand_MWh"] = figures.get("unmet_demand_MWh")
     try:  # as run_case: a case without a campus is its own reference
         if not inputs.sources.empty:
-            _reference(inputs, options)
+            reference_kpis(inputs, options)
     except SolverError as error:  # as run_case: the comparison is missing, the case stands
         record["reference_message"] = str(error).splitlines()[-1]
     clock.done("reference")
