@@ -35,7 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from dhopt.errors import CaseError, DhoptError
-from dhopt.files import write_atomically
+from dhopt.files import new_directory, write_atomically
 from dhopt.sweep import SweepCase, expand_sweep, input_files, portable_case, sweep_identity, to_toml
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _crash(error: BaseException) -> dict[str, Any]:
 def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
     """Write a case directory under a temporary name, then rename it into place: complete or absent."""
     final = cases_dir / case.hash
-    staging = Path(tempfile.mkdtemp(dir=cases_dir, prefix=f".tmp-{case.hash[:16]}-"))
+    staging = new_directory(cases_dir, f".tmp-{case.hash[:16]}-")
     try:
         for name, data in outcome["files"].items():
             (staging / name).write_bytes(data)
@@ -141,7 +141,7 @@ def _store(cases_dir: Path, case: SweepCase, outcome: dict[str, Any]) -> None:
         status.update(name=case.name, hash=case.hash, scenario=case.scenario, overrides=case.overrides)
         (staging / STATUS).write_text(json.dumps(status, indent=2, allow_nan=True) + "\n", encoding="utf-8")
         if final.exists():  # a failed case being retried: the old record goes only once the new is whole
-            old = Path(tempfile.mkdtemp(dir=cases_dir, prefix=f".old-{case.hash[:16]}-"))
+            old = new_directory(cases_dir, f".old-{case.hash[:16]}-")
             os.replace(final, old)
             os.replace(staging, final)
             shutil.rmtree(old)

@@ -26,3 +26,15 @@ def write_atomically(path: Path, write: Callable[[str], object]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def new_directory(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named directory in `parent`, mode 0777 less the umask as mkdir gives it (not
+    0700 as tempfile.mkdtemp makes it): where a result folder is staged before its rename."""
+    while True:
+        path = parent / f"{prefix}{uuid.uuid4().hex[:12]}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return path

@@ -11,7 +11,7 @@ import xarray as xr
 from builders import radial_zone, solved_result
 
 from dhopt.errors import CaseError
-from dhopt.files import write_atomically
+from dhopt.files import new_directory, write_atomically
 from dhopt.planning.hydraulics import open_result
 from dhopt.report.files import write_file
 from dhopt.report.load import load_result
@@ -38,8 +38,10 @@ def test_written_files_get_the_mode_open_gives_under_the_umask(result_dir, tmp_p
     try:
         written = write_results(tmp_path / "out", result.dataset, result.kpis, result.design)
         report = write_file(tmp_path / "report.html", b"<html></html>")
+        staged = new_directory(tmp_path, ".tmp-")  # a batch case folder before its rename
     finally:
         os.umask(previous)
+    assert _mode(staged) == mode | (0o111 & ~umask) and staged.name.startswith(".tmp-")
     assert [p.name for p in written] == list(RESULT_FILES)
     assert {p.name: _mode(p) for p in written} == dict.fromkeys(RESULT_FILES, mode)
     assert _mode(report) == mode
