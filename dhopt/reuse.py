@@ -30,7 +30,15 @@ from pyomo.common.gc_manager import PauseGC
 from dhopt.case import resolvable_fields
 from dhopt.handoff import Passed, pass_start, to_highs
 from dhopt.inputs import BOUNDS, COST, RESULTS, ROWS, Inputs, resolve_channels, structural_items
-from dhopt.model import DESIGN_VARIABLES, PARAMETER_BOUNDS, ROW_LIMITS, build_model, fix_design, refresh_parameters
+from dhopt.model import (
+    DESIGN_VARIABLES,
+    PARAMETER_BOUNDS,
+    ROW_LIMITS,
+    build_model,
+    fix_design,
+    refresh_parameters,
+    release_sizes,
+)
 from dhopt.model.objective import cost_variables, objective_coefficients
 from dhopt.solve import SolveOptions, SolveReport, apply_options, configured_highs, run_highs
 from dhopt.start import set_start
@@ -137,6 +145,16 @@ class ModelCache:
         if self.keep:
             self.held[role] = held
         return Ready(held, reused, time.perf_counter() - start)
+
+    @staticmethod
+    def release(ready: Ready, inputs: Inputs, held: dict[str, dict]) -> Ready:
+        """The model of `ready`, just solved with a design held, with its continuous capacities free again
+        (`dhopt.model.release_sizes`): run it next to size them from that solution's basis."""
+        start = time.perf_counter()
+        with PauseGC():
+            release_sizes(ready.held.model, inputs, held)
+            _bounds_to_highs(ready.held, inputs)
+        return Ready(ready.held, ready.reused, time.perf_counter() - start)
 
     @staticmethod
     def run(ready: Ready, options: SolveOptions) -> tuple[pyo.ConcreteModel, SolveReport]:

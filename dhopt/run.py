@@ -23,7 +23,7 @@ from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.inputs import Inputs, prepare_inputs
-from dhopt.model import design_of
+from dhopt.model import SIZED_VARIABLES, design_of
 from dhopt.network import Network, load_network
 from dhopt.reduce import Reduction, drop_campus_routes, reduce_network, with_built_pipes
 from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
@@ -121,7 +121,9 @@ def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str,
 
 
 def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: Phases, cache: ModelCache) -> _Optimised:
-    """Monolithic, or design on typical days then dispatch every hour on the network as built (`as_built`)."""
+    """Monolithic, or two stages: the design on typical days, then every hour of the horizon on the network
+    as built (`as_built`) with the design's integer choices held (pipes and DNs, heat-pump units) and the
+    continuous capacities (`SIZED_VARIABLES`: heat pumps, storage) sized again on the full horizon."""
     design = None
     design_cost = None
     if uses_two_stage(horizon, inputs):
@@ -135,15 +137,23 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
             f"{design_report.status}, gap {design_report.gap:.2%}, {design_cost:,.0f} EUR/yr",
         )
         inputs, design = as_built(inputs, design)
-    ready = cache.ready("dispatch" if design else "monolithic", inputs, options, design)
+    ready = cache.ready("dispatch" if design is not None else "monolithic", inputs, options, design)
     phases.done(
         "build",
-        (f"{len(inputs.nodes)} zones as built, " if design else "")
+        (f"{len(inputs.nodes)} zones as built, " if design is not None else "")
         + f"{ready.model.nvariables()} variables, {ready.model.nconstraints()} constraints"
         + (" (an earlier case's model, updated in place)" if ready.reused else ""),
     )
     model, report = _cached(cache, ready, inputs, options)
+    if design is not None:  # capacities sized again on every hour, from the held design's basis
+        held = {name: values for name, values in design.items() if name not in SIZED_VARIABLES}
+        model, resized = _cached(cache, cache.release(ready, inputs, held), inputs, options)
+        report = replace(
+            resized, handoff_s=report.handoff_s + resized.handoff_s, solve_s=report.solve_s + resized.solve_s
+        )
     detail = f"{report.status}, cost {report.objective_EUR:,.0f} EUR/yr, gap {report.gap:.2%}"
+    if design is not None:
+        detail += f", heat pumps and storage sized on all {len(inputs.weight_h)} h"
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)

@@ -36,6 +36,8 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
 
 
 DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
+SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh")
+"""Continuous capacities: sized again on the full year once the integer choices are made (`dhopt.run`)."""
 PARAMETER_BOUNDS = (
     "campus.hp_capacity_MW",
     "campus.units",
@@ -72,6 +74,18 @@ def fix_design(model: pyo.ConcreteModel, design: dict[str, dict]) -> None:
             var[index].domain = pyo.Reals
             var[index].setlb(value)
             var[index].setub(value)
+
+
+def release_sizes(model: pyo.ConcreteModel, inputs: Inputs, held: dict[str, dict]) -> None:
+    """Free the continuous capacities (`SIZED_VARIABLES`) held by `fix_design` within their bounds from
+    `inputs` again, keeping the decisions in `held` (integer choices, e.g. heat-pump units) fixed."""
+    for name in SIZED_VARIABLES:
+        for var in model.find_component(name).values():
+            var.domain = pyo.NonNegativeReals
+            var.setlb(None)  # `fix_design` held it from below too
+    set_campus_bounds(model.campus, inputs)
+    set_storage_bounds(model.storage, inputs)
+    fix_design(model, held)
 
 
 def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tuple[list, list] | None = None) -> None:
