@@ -38,12 +38,13 @@ PHASES = (
     "handoff",
     "solve",
     "readback",
+    "resize",
     "results",
     "reference",
     "write",
 )
-TO_SOLUTION = PHASES[: PHASES.index("readback") + 1]  # load -> solution of the final model
-STAGE = ("build", "handoff", "solve", "readback")  # the final model: build -> loaded solution
+TO_SOLUTION = PHASES[: PHASES.index("resize") + 1]  # load -> solution of the final model
+STAGE = ("build", "handoff", "solve", "readback", "resize")  # the final model: build -> loaded solution
 
 
 def dhopt_source_hash() -> str:
@@ -102,17 +103,44 @@ def _model_size(model) -> dict:
 
 
 def _solve_timed(model, options, clock: _Clock, prefix: str):
-    """dhopt.solve.solve, split into hand-off, HiGHS run and read-back (wall minus the two)."""
-    from dhopt.solve import solve
+    """dhopt.solve.solve, split into hand-off, HiGHS run and read-back (wall minus the two); returns the
+    report, the HiGHS instance and what was passed to it."""
+    from pyomo.common.gc_manager import PauseGC
+
+    from dhopt.handoff import to_highs
+    from dhopt.solve import configured_highs, run_highs
 
     start = time.perf_counter()
-    report = solve(model, options)
+    with PauseGC():  # as dhopt.solve.solve
+        highs = configured_highs(options)
+        passed = to_highs(model, highs)
+        report = run_highs(highs, passed.columns, model, options, handoff_s=time.perf_counter() - start)
     wall = time.perf_counter() - start
     handoff = getattr(report, "handoff_s", float("nan"))
     run = getattr(report, "solve_s", float("nan"))
     clock.record["phases"][f"{prefix}handoff"] = handoff
     clock.record["phases"][f"{prefix}solve"] = run
     clock.done(f"{prefix}readback", wall - handoff - run)
+    return report, highs, passed
+
+
+def _resize_timed(model, built, design: dict, options, clock: _Clock, highs, passed):
+    """As dhopt.run: the dispatch solved again from its basis with heat pumps and storage free."""
+    import numpy as np
+    from pyomo.common.gc_manager import PauseGC
+
+    from dhopt.model import SIZED_VARIABLES, release_sizes
+    from dhopt.solve import run_highs
+
+    with PauseGC():
+        release_sizes(model, built, {k: v for k, v in design.items() if k not in SIZED_VARIABLES})
+        columns = [j for j, v in enumerate(passed.columns) if v.parent_component().name in SIZED_VARIABLES]
+        sized = [passed.columns[j] for j in columns]
+        lower = np.array([v.lb if v.lb is not None else -np.inf for v in sized], dtype=float)
+        upper = np.array([v.ub if v.ub is not None else np.inf for v in sized], dtype=float)
+        highs.changeColsBounds(len(columns), np.array(columns, dtype=np.int32), lower, upper)
+        report = run_highs(highs, passed.columns, model, options, handoff_s=0.0)
+    clock.done("resize")
     return report
 
 
@@ -165,7 +193,7 @@ def _design_stage(case, inputs, options, clock: _Clock):
         design_model = build_model(design_inputs)
         set_start(design_model, design_inputs)  # as run_case: the improved tree (dhopt.start) as MIP start
     clock.done("design_build")
-    report = _solve_timed(design_model, options, clock, "design_")
+    report = _solve_timed(design_model, options, clock, "design_")[0]
     record.update(design_status=report.status, design_objective_EUR=report.objective_EUR, design_gap=report.gap)
     record["design_size"] = _model_size(design_model)
     design = design_of(design_model)
@@ -247,7 +275,9 @@ def run_phases(spec: dict, clock: _Clock, options) -> None:
 
     record = clock.record
     case, network, inputs, built, design, model = _final_model(spec, clock, options)
-    report = _solve_timed(model, options, clock, "")
+    report, highs, passed = _solve_timed(model, options, clock, "")
+    if design is not None:
+        report = _resize_timed(model, built, design, options, clock, highs, passed)
     record.update(solve_status=report.status, objective_EUR=report.objective_EUR, gap=report.gap)
     record["bound_EUR"] = getattr(report, "bound_EUR", None)
 
