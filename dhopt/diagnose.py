@@ -85,8 +85,8 @@ def _status(ds: xr.Dataset, pipe: str) -> str:
 
 
 def bottlenecks(ds: xr.Dataset) -> list[str]:
-    """One line per modelled pipe that runs at its capacity: how many hours a year, and at what flow."""
-    capacity = ds["pipe_capacity_MW"]
+    """One line per modelled pipe that runs at its capacity: how many hours a year, and its largest flow."""
+    flow = abs(ds["pipe_flow_MW"])
     hours = hours_at_capacity(ds)
     lines = []
     for pipe in ds["pipe"].values[hours.values > 0]:
@@ -94,6 +94,6 @@ def bottlenecks(ds: xr.Dataset) -> list[str]:
         dn = float(ds["pipe_dn"].sel(pipe=pipe).item())
         lines.append(
             f"bottleneck: pipe '{pipe}' ({status}, DN{dn:.0f}) runs at capacity {float(hours.sel(pipe=pipe)):,.0f} h/yr "
-            f"(up to {float(capacity.sel(pipe=pipe).max()):.2f} MW)"
+            f"(largest flow {float(flow.sel(pipe=pipe).max()):.2f} MW)"
         )
     return lines

@@ -51,7 +51,7 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
     "Campus waste heat": (
         _k("campus_heat_available_MWh", "campus heat available", "MWh/yr"),
         _k("campus_heat_to_network_MWh", "campus heat to the network", "MWh/yr"),
-        _k("homes_heated_by_campus", "homes heated by the campus", "homes"),
+        _k("homes_heated_by_campus", "homes heated by waste heat", "homes"),
         _k("campus_heat_reused_MWh", "campus heat reused", "MWh/yr"),
         _k("campus_heat_reused_share", "share of campus heat reused", "-", "{:.1%}"),
         _k("energy_reuse_factor", "energy reuse factor (ERF)", "-", "{:.3f}"),

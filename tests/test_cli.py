@@ -36,7 +36,7 @@ def test_cli_run_writes_results_and_prints_kpis(tmp_path, capsys):
     printed = capsys.readouterr().out
     for phase in ("load", "reduce", "build", "solve", "write"):
         assert any(line.startswith(phase) for line in printed.splitlines()), phase
-    assert "homes heated by the campus" in printed
+    assert "homes heated by waste heat" in printed
     assert {p.name for p in out.iterdir()} >= {"results.nc", "design.csv", "kpis.json"}
     assert not list(out.glob(".*.tmp"))  # nothing half-written left behind
     figures = json.loads((out / "kpis.json").read_text())

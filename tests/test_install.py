@@ -64,7 +64,7 @@ def test_dhopt_run_from_an_empty_folder_solves_the_default_case(venv, tmp_path):
     out = _run(venv / "bin" / "dhopt", "run", cwd=tmp_path, env=_environment(venv), timeout=300)
     assert "case 'ballerup' (8760 h), 1854 nodes, 1854 pipes" in out
     assert re.search(r"^heat demand +144,800 +MWh/yr$", out, re.MULTILINE), out
-    assert re.search(r"^homes heated by the campus +[\d,]+ +homes$", out, re.MULTILINE), out
+    assert re.search(r"^homes heated by waste heat +[\d,]+ +homes$", out, re.MULTILINE), out
     assert not list(tmp_path.iterdir())  # nothing written without --out
 
 

@@ -33,6 +33,10 @@ def test_default_case_energy_balance_closes_over_two_days(tmp_path):
     assert produced == pytest.approx(used, rel=1e-9)
     assert abs(k["energy_balance_residual_MWh"]) < 1e-6 * k["heat_demand_MWh"]
     assert k["unmet_demand_MWh"] == pytest.approx(0.0, abs=1e-6)
+    # homes heated count the campus's waste heat in the network, not the heat pumps' electricity
+    waste_MWh = k["hp_heat_MWh"] - k["hp_electricity_MWh"] + k["direct_heat_MWh"]
+    assert k["homes_heated_by_campus"] * 18.1 == pytest.approx(waste_MWh, rel=1e-9)
+    assert waste_MWh == pytest.approx(k["campus_heat_reused_MWh"], rel=1e-9) and k["hp_electricity_MWh"] > 0
     # 8,000 homes of 18.1 MWh: two January days scaled to a year give more than the annual 144.8 GWh
     assert k["heat_demand_MWh"] > 144_800
     written = json.loads((tmp_path / "out" / "kpis.json").read_text())

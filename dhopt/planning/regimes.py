@@ -246,7 +246,7 @@ SHOWN = (
     Kpi("network_losses_MWh", "network losses", "MWh/yr", "{:,.0f}"),
     Kpi("pipes_at_capacity", "model pipes at capacity", "pipes", "{:,.0f}"),
     Kpi("campus_heat_to_network_MWh", "campus heat to the network", "MWh/yr", "{:,.0f}"),
-    Kpi("homes_heated_by_campus", "homes heated by the campus", "homes", "{:,.0f}"),
+    Kpi("homes_heated_by_campus", "homes heated by waste heat", "homes", "{:,.0f}"),
     Kpi("co2_t", "CO2 emitted", "t/yr", "{:,.0f}"),
     Kpi("co2_saving_t", "CO2 saved vs baseline", "t/yr", "{:,.0f}"),
     Kpi("unmet_demand_MWh", "unmet demand", "MWh/yr", "{:,.1f}"),

@@ -18,7 +18,9 @@ def summary_sentences(figures: dict[str, float], horizon_hours: int, start_label
     if g("campus_heat_available_MWh", 0.0) > 0:
         sentences.append(
             f"The campus feeds {_amount('campus_heat_to_network_MWh', figures)} MWh of heat a year into the "
-            f"district-heating network, enough to heat {_amount('homes_heated_by_campus', figures)} homes."
+            f"district-heating network (heat-pump output and direct exchange); its own waste heat in it, without "
+            f"the heat pumps' electricity, is enough to heat "
+            f"{_amount('homes_heated_by_campus', figures)} homes."
         )
         saved, saving = g("co2_saved_t", math.nan), g("annual_saving_EUR", math.nan)
         if math.isnan(saved) or math.isnan(saving):
