@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dhopt.errors import CaseError, DhoptError, SolverError
-from dhopt.kpi_format import kpi
+from dhopt.kpi_format import horizon_note, kpi
 
 if TYPE_CHECKING:
     from dhopt.solve import SolveOptions
@@ -324,7 +324,9 @@ def _run(args) -> None:
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
     print(format_kpis(result.kpis))
-    for line in unmet_summary(result.dataset) + bottlenecks(result.dataset):
+    horizon = result.case.spec.horizon
+    note = horizon_note(horizon.hours, horizon.start_hour)
+    for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + ([note] if note else []):
         print(line)
     built = result.design[result.design["value"] > 0]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))

@@ -126,3 +126,18 @@ def sectioned(figures: dict[str, float]) -> list[tuple[str, list[tuple[Kpi, floa
     sections = [(title, [(k, figures[k.key]) for k in kpis if k.key in figures]) for title, kpis in SECTIONS.items()]
     other = [(kpi(key), value) for key, value in figures.items() if key not in KPIS]
     return [(title, rows) for title, rows in [*sections, ("Other", other)] if rows]
+
+
+def horizon_note(hours: int, start_hour: int = 0) -> str | None:
+    """A line saying that per-year figures of a horizon shorter than a year extrapolate it (None for a
+    full year): each figure is the period's value times 8760 / hours.
+
+    >>> horizon_note(168)
+    'note: 168 h modelled (hours 0-167); every per-year figure is that period scaled by 8760/168 = 52.1, an extrapolation of it, not a full-year result'
+    """
+    if hours >= 8760:
+        return None
+    return (
+        f"note: {hours} h modelled (hours {start_hour}-{start_hour + hours - 1}); every per-year figure is that "
+        f"period scaled by 8760/{hours} = {8760 / hours:.1f}, an extrapolation of it, not a full-year result"
+    )

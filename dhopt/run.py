@@ -205,7 +205,7 @@ def solve_inputs(
     dataset = to_dataset(model, solved.inputs)
     figures = kpis(dataset, solved.inputs, model)
     dataset = dataset.merge(network_layer(network, solved.inputs, dataset))
-    figures.update(mip_gap=report.gap, objective_EUR=float(pyo.value(model.cost)))
+    figures.update(mip_gap=report.gap, objective_EUR=float(pyo.value(model.cost)), horizon_h=float(case.hours))
     if solved.design_cost_EUR is not None:
         figures["design_stage_cost_EUR"] = solved.design_cost_EUR
     if reference:

@@ -37,11 +37,14 @@ def test_cli_run_writes_results_and_prints_kpis(tmp_path, capsys):
     for phase in ("load", "reduce", "build", "solve", "write"):
         assert any(line.startswith(phase) for line in printed.splitlines()), phase
     assert "homes heated by waste heat" in printed
+    # a day scaled to a year is said to be an extrapolation of that day
+    assert "note: 24 h modelled (hours 0-23); every per-year figure is that period scaled by 8760/24 = 365.0" in printed
     assert {p.name for p in out.iterdir()} >= {"results.nc", "design.csv", "kpis.json"}
     assert not list(out.glob(".*.tmp"))  # nothing half-written left behind
     figures = json.loads((out / "kpis.json").read_text())
     # 100 homes of 18.1 MWh; 24 hours at a constant share of 1/8760 scaled to a year
     assert figures["heat_demand_MWh"] == pytest.approx(100 * 18.1)
+    assert figures["horizon_h"] == 24
 
 
 def test_cli_validate_accepts_a_good_case(tmp_path, capsys):

@@ -42,7 +42,8 @@ def test_regime_cop_and_electricity_match_hand_calculation(tmp_path):
     )
     table, notes = regime_table(case, [parse_regime("55/30"), parse_regime("80/45")])
     table = table.set_index("regime")
-    assert list(table.index) == ["case 80-65/40", "55/30", "80/45"] and notes == []
+    assert list(table.index) == ["case 80-65/40", "55/30", "80/45"]
+    assert len(notes) == 1 and notes[0].startswith("note: 4 h modelled (hours 0-3)")  # the horizon, scaled
     hand = {"case 80-65/40": carnot(72.5), "55/30": carnot(55.0), "80/45": carnot(80.0)}
     # 0.5 * 328.15 / 20 = 8.204; 0.5 * 353.15 / 45 = 3.924; 0.5 * 345.65 / 37.5 = 4.609
     assert hand["55/30"] == pytest.approx(8.20375) and hand["80/45"] == pytest.approx(3.92389, rel=1e-5)
@@ -123,7 +124,8 @@ def test_consumer_needing_70_degC_is_unservable_at_55_30(tmp_path):
     assert short["unservable_homes"] == pytest.approx(2.0 * 8760 / 18.1)
     assert short["heat_delivered_MWh"] == pytest.approx(3.0 * 8760)  # only C2 is in the network
     assert short["unmet_demand_MWh"] == pytest.approx(0.0, abs=1e-6)
-    assert len(notes) == 1 and notes[0].startswith("55/30: 1 consumer(s) need more than 55 degC") and "'C1'" in notes[0]
+    assert len(notes) == 2 and notes[0].startswith("note: ") and "an extrapolation" in notes[0]
+    assert notes[1].startswith("55/30: 1 consumer(s) need more than 55 degC") and "'C1'" in notes[1]
 
 
 def test_run_refuses_a_case_too_cold_for_a_consumer(tmp_path, capsys):

@@ -35,7 +35,7 @@ from dhopt.case import HOURS_PER_YEAR, Case, Temperatures, case_from_dict, parse
 from dhopt.diagnose import bottlenecks, unmet_summary
 from dhopt.errors import CaseError, SolverError
 from dhopt.inputs import consumer_table, unservable_consumers
-from dhopt.kpi_format import Kpi
+from dhopt.kpi_format import Kpi, horizon_note
 from dhopt.network import Network, load_network
 from dhopt.run import solve_case
 from dhopt.solve import SolveOptions
@@ -205,7 +205,7 @@ def regime_table(
         data.setdefault("horizon", {})["hours"] = hours
     base = case_from_dict(path, data)
     network = load_network(base.network_path)
-    rows, notes = [], []
+    rows, notes = [], [note] if (note := horizon_note(base.hours, base.spec.horizon.start_hour)) else []
     for regime in [case_regime(base.spec.temperatures), *regimes]:
         point = copy.deepcopy(data)
         point.setdefault("temperatures", {}).update(regime.temperatures())
