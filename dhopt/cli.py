@@ -314,7 +314,7 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 
 def _run(args) -> None:
     from dhopt.diagnose import bottlenecks, unmet_summary
-    from dhopt.run import run_case
+    from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
 
     if args.report and args.out is None:  # the report sits beside the results: give them a home
@@ -325,8 +325,13 @@ def _run(args) -> None:
     print()
     print(format_kpis(result.kpis))
     horizon = result.case.spec.horizon
-    note = horizon_note(horizon.hours, horizon.start_hour)
-    for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + ([note] if note else []):
+    notes = [horizon_note(horizon.hours, horizon.start_hour)]
+    unmet_MWh = result.kpis.get("reference_unmet_demand_MWh", 0.0)
+    if unmet_MWh > UNMET_NOTED_MWH:
+        notes.append(
+            f"note: the network without the campus leaves {unmet_MWh:,.1f} MWh/yr unmet: {REFERENCE_UNMET_CAVEAT}"
+        )
+    for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))

@@ -74,6 +74,7 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("operating_cost_EUR", "operating cost", "EUR/yr"),
         _k("reference_annual_cost_EUR", "annual cost without the campus", "EUR/yr"),
         _k("annual_saving_EUR", "saving against no campus", "EUR/yr"),
+        _k("reference_unmet_demand_MWh", "heat left unmet without the campus", "MWh/yr", "{:,.1f}"),
     ),
     "Climate": (
         _k("co2_t", "CO2 emitted", "t/yr"),
@@ -84,6 +85,7 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("mip_gap", "MIP gap", "-", "{:.2%}"),
         _k("objective_EUR", "objective (incl. penalties)", "EUR/yr"),
         _k("design_stage_cost_EUR", "design-stage cost (typical days)", "EUR/yr"),
+        _k("horizon_h", "hours modelled (per-year figures scale them)", "h", "{:,.0f}"),
         _k("energy_balance_residual_MWh", "energy balance residual", "MWh/yr", "{:,.3f}"),
     ),
 }

@@ -189,3 +189,21 @@ def test_cli_batch_passes_the_solver_options_to_each_case(tmp_path, monkeypatch)
     given = SolveOptions(time_limit_s=5.0, mip_gap=0.01)
     assert received == [given, given, SolveOptions(), SolveOptions()]
     assert {options.threads for options in received} == {1}  # one HiGHS thread per worker unless --threads
+
+
+def test_a_reference_that_leaves_demand_unmet_is_said_to_be_one(tmp_path, capsys):
+    # 100 homes (1,810 MWh/yr, 0.21 MW flat) and a 0.05 MW boiler: without the campus, at least
+    # (0.21 - 0.05) MW x 8760 h is unmet, so the saving against that reference is a lower bound
+    nodes = [
+        ("S", 0, 0, {"kind": "source", "it_load_MW": 5.0, "cooling": "liquid"}),
+        ("C", 50, 0, {"kind": "consumer", "homes": 100}),
+        ("G", 50, 20, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 0.05}),
+    ]
+    pipes = [("T", "S", "C", {"status": "existing", "dn": 100}), ("L", "G", "C", {"status": "existing", "dn": 100})]
+    case = write_case(tmp_path, write_network(tmp_path, nodes, pipes), write_series(tmp_path, 24), 24)
+    assert main(["run", str(case), "--out", str(tmp_path / "out")]) == 0
+    figures = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert figures["unmet_demand_MWh"] == pytest.approx(0.0, abs=1e-6)
+    assert figures["reference_unmet_demand_MWh"] >= (100 * 18.1 / 8760 - 0.05) * 8760 * (1 - 1e-9)
+    printed = capsys.readouterr().out
+    assert "note: the network without the campus leaves" in printed and "lower bounds" in printed
