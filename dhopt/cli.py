@@ -313,7 +313,7 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 
 
 def _run(args) -> None:
-    from dhopt.diagnose import bottlenecks, unmet_summary
+    from dhopt.diagnose import bottlenecks, campus_heat_explained, unmet_summary
     from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
 
@@ -331,6 +331,7 @@ def _run(args) -> None:
         notes.append(
             f"note: the network without the campus leaves {unmet_MWh:,.1f} MWh/yr unmet: {REFERENCE_UNMET_CAVEAT}"
         )
+    notes.insert(0, campus_heat_explained(result.dataset, result.kpis))
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]

@@ -79,7 +79,10 @@ def hours_at_capacity(ds: xr.Dataset) -> xr.DataArray:
 def _status(ds: xr.Dataset, pipe: str) -> str:
     """A model pipe's status; "candidate" for a candidate the design built (existing in the dispatch
     model), when the dataset holds the original network (`dhopt.results.network_layer`)."""
-    if "link_model_pipe" in ds and (ds["link_status"].values[ds["link_model_pipe"].values == pipe] == "candidate").any():
+    if (
+        "link_model_pipe" in ds
+        and (ds["link_status"].values[ds["link_model_pipe"].values == pipe] == "candidate").any()
+    ):
         return "candidate"
     return str(ds["pipe_status"].sel(pipe=pipe).item())
 
@@ -97,3 +100,33 @@ def bottlenecks(ds: xr.Dataset) -> list[str]:
             f"(largest flow {float(flow.sel(pipe=pipe).max()):.2f} MW)"
         )
     return lines
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def campus_heat_explained(ds: xr.Dataset, figures: dict[str, float]) -> str | None:
+    """One line reconciling the campus's recoverable heat with the heat it delivers: recoverable MWh and
+    the homes it equals, the share rejected and the months most of it is rejected in, the share of the
+    demand each existing plant technology covers (None without a campus)."""
+    available = figures.get("campus_heat_available_MWh", 0.0)
+    if not available > 0:
+        return None
+    home = figures["heat_demand_MWh"] / figures["homes_served"] if figures.get("homes_served") else float("nan")
+    weight = ds["weight_h"]
+    rejected = (ds["rejected_heat_MW"].sum("source") * weight).to_series()
+    month = (rejected.index.to_numpy(dtype=int) % 8760) // 730  # 730 h per month on average
+    by_month = rejected.groupby(month).sum()
+    heavy = by_month.index[by_month >= 0.5 * by_month.max()] if by_month.max() > 0 else []
+    months = f"{MONTHS[min(heavy)]}-{MONTHS[max(heavy)]}" if len(heavy) else "no month"
+    plants = (ds["plant_heat_MW"] * weight).sum("time").to_series().groupby(ds["plant_technology"].values).sum()
+    covered = ", ".join(
+        f"{technology.replace('_', '-')} covers {mwh / figures['heat_demand_MWh']:.0%}"
+        for technology, mwh in plants.sort_values(ascending=False).items()
+        if mwh > 0
+    )
+    return (
+        f"campus heat: {available:,.0f} MWh/yr recoverable = {available / home:,.0f} homes; "
+        f"{figures['rejected_heat_MWh'] / available:.0%} rejected, most in {months}, when demand is lower"
+        + (f"; {covered} of the demand" if covered else "")
+    )

@@ -45,6 +45,11 @@ def test_cli_run_writes_results_and_prints_kpis(tmp_path, capsys):
     # 100 homes of 18.1 MWh; 24 hours at a constant share of 1/8760 scaled to a year
     assert figures["heat_demand_MWh"] == pytest.approx(100 * 18.1)
     assert figures["horizon_h"] == 24
+    # one line reconciles the recoverable campus heat with what the homes use
+    recoverable = figures["campus_heat_available_MWh"]
+    line = next(x for x in printed.splitlines() if x.startswith("campus heat: "))
+    assert f"{recoverable:,.0f} MWh/yr recoverable = {recoverable / 18.1:,.0f} homes" in line
+    assert f"{figures['rejected_heat_MWh'] / recoverable:.0%} rejected" in line
 
 
 def test_cli_validate_accepts_a_good_case(tmp_path, capsys):
