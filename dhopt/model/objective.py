@@ -87,9 +87,9 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
     CO2 [t/yr] the CO2 of operation, 1 per tonne above the cap and M per MWh unmet."""
     if not inputs.scalars.minimise_co2:
         return cost_coefficients(m, inputs)
-    investment = np.zeros(len(cost_variables(m)[0]))
-    if m.find_component("co2_excess_t") is not None:
-        investment[-1] = 1.0
+    capped = m.find_component("co2_excess_t") is not None
+    sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O)
+    investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 
 
