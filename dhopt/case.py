@@ -10,6 +10,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -190,6 +191,67 @@ class Objective(_Section):
     )
 
 
+class Contract(_Section):
+    """The heat contract: it splits the money of the system-optimal plan between campus and utility
+    (`dhopt.contract`); it never changes the plan."""
+
+    heat_price_EUR_per_MWh: float | None = Field(
+        None,
+        ge=0,
+        description="constant part of the price the utility pays per MWh of paid heat; default: the price that "
+        "splits the saving equally between the two (the middle of the bargaining range) [EUR/MWh]",
+        json_schema_extra=RESOLVABLE,
+    )
+    electricity_price_share: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="plus this share of the hourly electricity price (spot + grid tariff) [-]",
+        json_schema_extra=RESOLVABLE,
+    )
+    avoided_cost_share: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="plus this share of the hourly cost of heat from the avoided plant (fuel, O&M, CO2, "
+        "electricity) [-]",
+        json_schema_extra=RESOLVABLE,
+    )
+    avoided_plant: str | None = Field(
+        None,
+        min_length=1,
+        description="plant node whose hourly heat cost indexes the price; default: the plant dearest on average",
+        json_schema_extra=RESOLVABLE,
+    )
+    paid_heat: Literal["waste_heat", "network_heat"] = Field(
+        "waste_heat",
+        description="waste_heat: the campus heat taken at the campus (before the heat pumps); network_heat: "
+        "the heat-pump and direct-exchange output at network temperature",
+        json_schema_extra=RESOLVABLE,
+    )
+    heat_pump_owner: Literal["utility", "campus"] = Field(
+        "utility",
+        description="who builds, runs and pays for the heat pumps (their annuity, O&M and electricity)",
+        json_schema_extra=RESOLVABLE,
+    )
+    storage_owner: Literal["utility", "campus"] = Field(
+        "utility", description="who builds and pays for the heat storage", json_schema_extra=RESOLVABLE
+    )
+    connection_owner: Literal["utility", "campus"] = Field(
+        "utility",
+        description="who builds and pays for the new pipes from the campus to the first consumer, plant or "
+        "branch point",
+        json_schema_extra=RESOLVABLE,
+    )
+    years: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="contract length for the two NPVs; default: the heat-pump lifetime [yr]",
+        json_schema_extra=RESOLVABLE,
+    )
+
+
 class CaseSpec(_Section):
     """The whole case file."""
 
@@ -207,6 +269,7 @@ class CaseSpec(_Section):
     economics: Economics = Economics()
     campus: Campus = Campus()
     objective: Objective = Objective()
+    contract: Contract = Contract()
 
 
 @dataclass(frozen=True)

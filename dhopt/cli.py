@@ -54,6 +54,8 @@ KPIS_SHOWN = (
     "levelised_cost_of_heat_EUR_per_MWh",
     "annual_cost_EUR",
     "annual_saving_EUR",
+    "campus_net_EUR",
+    "utility_saving_EUR",
     "co2_t",
     "co2_saved_t",
     "energy_balance_residual_MWh",
@@ -62,10 +64,10 @@ KPIS_SHOWN = (
 
 def format_kpis(figures: dict[str, float]) -> str:
     """One line per KPI: label, value, unit."""
-    lines = []
+    lines, width = [], max(len(kpi(key).label) for key in KPIS_SHOWN)
     for key in KPIS_SHOWN:
         shown = kpi(key)
-        lines.append(f"{shown.label:<32} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
+        lines.append(f"{shown.label:<{width}} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
     return "\n".join(lines)
 
 
@@ -232,8 +234,9 @@ def _add_planning_commands(commands) -> None:
     _case_argument(curve)
     curve.add_argument("--mw", type=mw_range, default="0:30:5", metavar="START:STOP:STEP", help="export capacities "
                        "[MW] (default 0:30:5)")  # fmt: skip
-    curve.add_argument("--heat-price", type=finite_float, metavar="EUR_PER_MWH", help="campus heat price "
-                       "(default: the levelised cost of heat without the campus)")  # fmt: skip
+    curve.add_argument("--heat-price", type=finite_float, metavar="EUR_PER_MWH", help="constant part of the "
+                       "heat price (default: the case's [contract]; without one, each point's middle of the "
+                       "bargaining range)")  # fmt: skip
     pareto = _command(
         commands, "pareto", "cost-CO2 trade-off by the epsilon-constraint method",
         "Least cost, least CO2, then least cost under CO2 caps in between; writes pareto.csv and pareto.png.",
@@ -313,6 +316,7 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 
 
 def _run(args) -> None:
+    from dhopt.contract import contract_line
     from dhopt.diagnose import bottlenecks, campus_heat_explained, unmet_summary
     from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
@@ -332,6 +336,8 @@ def _run(args) -> None:
             f"note: the network without the campus leaves {unmet_MWh:,.1f} MWh/yr unmet: {REFERENCE_UNMET_CAVEAT}"
         )
     notes.insert(0, campus_heat_explained(result.dataset, result.kpis))
+    if "campus_net_EUR" in result.kpis:
+        notes.insert(1, contract_line(result.kpis, result.inputs.scalars))
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]
@@ -380,8 +386,9 @@ def _validate(args) -> None:
 def _export_curve(args) -> None:
     from dhopt.planning.export_curve import export_curve, write_export_curve
 
-    table, knee, price = export_curve(args.case, args.mw, args.heat_price, solve_options(args), print)
-    title = f"{args.case.stem}: heat-export curve ({price:.1f} EUR/MWh)"
+    table, knee = export_curve(args.case, args.mw, args.heat_price, solve_options(args), print)
+    price = "per the case's [contract]" if args.heat_price is None else f"{args.heat_price:g} EUR/MWh"
+    title = f"{args.case.stem}: heat-export curve (heat price: {price})"
     written = write_export_curve(_out_dir(args, args.case), table, knee, title)
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
     print(f"knee: {table['export_MW'].iloc[knee]:g} MW" if knee is not None else "knee: none within the range")

@@ -67,6 +67,15 @@ class Scalars:
         RESULTS,
         structure=lambda v, scalars: v if scalars.co2_cap_t is not None or scalars.minimise_co2 else None,
     )
+    discount_rate: float = declared("real discount rate, for the contract's NPVs [-]", RESULTS)
+    heat_price_EUR_per_MWh: float = declared(
+        "contract: constant part of the heat price; NaN: the middle of the bargaining range [EUR/MWh]", RESULTS
+    )
+    paid_heat: str = declared("contract: heat paid for, waste_heat or network_heat", RESULTS)
+    heat_pump_owner: str = declared("contract: owner of the heat pumps, utility or campus", RESULTS)
+    storage_owner: str = declared("contract: owner of the storage, utility or campus", RESULTS)
+    connection_owner: str = declared("contract: owner of the campus's new connection pipes", RESULTS)
+    contract_years: float = declared("contract length for the NPVs [yr]", RESULTS)
     pipe_annuity: float = declared("annuity factor of pipes [1/yr]", RESULTS)
     pipe_fixed_EUR_per_m: float = declared("pipe cost per metre [EUR/m]", RESULTS)
     pipe_EUR_per_m_per_mm: float = declared("pipe cost per metre and mm of DN [EUR/m/mm]", RESULTS)
@@ -102,6 +111,10 @@ class Inputs:
     )
     plant_cost_EUR_per_MWh: pd.DataFrame = declared("time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]", COST)
     plant_electricity_per_heat: pd.Series = declared("plant: MWh electricity per MWh heat (e-boilers) [-]")
+    heat_price_index_EUR_per_MWh: pd.Series = declared(
+        "contract: indexed part of the heat price, a x electricity price + b x avoided plant's cost [EUR/MWh]",
+        RESULTS,
+    )
     pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn")
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
@@ -151,6 +164,7 @@ class Inputs:
                 "cop",
                 "direct_ok",
                 "plant_cost_EUR_per_MWh",
+                "heat_price_index_EUR_per_MWh",
             )
         }
         return replace(
@@ -303,6 +317,29 @@ def _plants(case: Case, network: Network, electricity: np.ndarray):
     return plants, cost, pd.Series(per_heat, index=frame.index)
 
 
+def _heat_price_index(case: Case, network: Network, electricity: np.ndarray, plant_cost: pd.DataFrame) -> pd.Series:
+    """The contract's indexed heat price a p_t + b c_(k,t) [EUR/MWh]: a share a of the electricity price p_t
+    (spot + tariff) and a share b of the hourly heat cost c_(k,t) of the avoided plant k (named, or else the
+    plant dearest on average)."""
+    contract = case.spec.contract
+    index = pd.Series(contract.electricity_price_share * electricity, index=plant_cost.index)
+    if contract.avoided_cost_share == 0:
+        return index
+    plant = contract.avoided_plant
+    if plant is None and plant_cost.empty:
+        raise CaseError(
+            f"{case.path}: key 'contract.avoided_cost_share': expected 0 for a network without plants "
+            f"({network.path}), got {contract.avoided_cost_share:g}"
+        )
+    plant = plant if plant is not None else str(plant_cost.mean().idxmax())
+    if plant not in plant_cost:
+        raise CaseError(
+            f"{case.path}: key 'contract.avoided_plant': expected a plant node of {network.path} "
+            f"({', '.join(map(repr, plant_cost.columns)) or 'none'}), got {plant!r}"
+        )
+    return index + contract.avoided_cost_share * plant_cost[plant]
+
+
 def pipe_options(scalars: Scalars, pipes: pd.DataFrame) -> pd.DataFrame:
     """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost: every
     candidate DN, and for an existing pipe its installed DN (no cost) and any upgrade DNs (costed
@@ -330,7 +367,7 @@ def case_scalars(case: Case) -> Scalars:
     """The named scalars of `case`: annuities a(r, n) I + F of heat pumps and storage, storage kept share
     1 - lambda and power E / charge_hours, limits and penalties."""
     spec = case.spec
-    rate, hp, st = spec.economics.discount_rate, spec.heat_pump, spec.storage
+    rate, hp, st, contract = spec.economics.discount_rate, spec.heat_pump, spec.storage, spec.contract
     return Scalars(
         name=spec.name,
         home_annual_heat_MWh=spec.demand.home_annual_heat_MWh,
@@ -352,6 +389,13 @@ def case_scalars(case: Case) -> Scalars:
         co2_cap_t=spec.objective.co2_cap_t,
         co2_excess_EUR_per_t=np.nan,  # set by `with_co2_weights` once the producers are known
         unmet_co2_t_per_MWh=np.nan,
+        discount_rate=rate,
+        heat_price_EUR_per_MWh=np.nan if contract.heat_price_EUR_per_MWh is None else contract.heat_price_EUR_per_MWh,
+        paid_heat=contract.paid_heat,
+        heat_pump_owner=contract.heat_pump_owner,
+        storage_owner=contract.storage_owner,
+        connection_owner=contract.connection_owner,
+        contract_years=contract.years or hp.lifetime_yr,
         pipe_annuity=physics.annuity_factor(rate, spec.pipes.lifetime_yr),
         pipe_fixed_EUR_per_m=spec.pipes.fixed_EUR_per_m,
         pipe_EUR_per_m_per_mm=spec.pipes.EUR_per_m_per_mm,
@@ -431,6 +475,7 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         plants=plants,
         plant_cost_EUR_per_MWh=plant_cost,
         plant_electricity_per_heat=plant_electricity,
+        heat_price_index_EUR_per_MWh=_heat_price_index(case, network, electricity, plant_cost),
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),

@@ -13,6 +13,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 
+from dhopt.backup import unmet_backup
 from dhopt.files import write_atomically
 from dhopt.inputs import Inputs, installed_options
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, RESULTS_NC, dataset_problems
@@ -173,7 +174,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     plant_MWh = (ds["plant_heat_MW"] * w).sum("time").to_numpy()
     plant_co2 = float(plant_MWh @ inputs.plants.loc[ds["plant"].values, "co2_t_per_MWh"].to_numpy())
     electricity_MWh = float(pyo.value(sum(w.values[t] * model.electricity_MW[t] for t in model.T)))
-    demand, unmet = annual("demand_MW"), annual("unmet_MW")
+    # unmet heat above a zone's demand is loss of pipes no heat flows through: not a loss, not demand
+    cold = float(((ds["unmet_MW"] - ds["demand_MW"]).clip(min=0.0) * w).sum())
+    demand, unmet = annual("demand_MW"), annual("unmet_MW") - cold
     hp_heat, hp_el = annual("hp_heat_MW"), annual("hp_electricity_MW")
     direct, available = annual("direct_heat_MW"), annual("source_heat_MW")
     rejected, plants = annual("rejected_heat_MW"), annual("plant_heat_MW")
@@ -183,7 +186,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     installed = options.loc[installed_options(options, inputs.pipes), "loss_MW_per_K"].droplevel("dn")
     installed_MW = np.outer(installed.reindex(ds["pipe"].values).fillna(0.0), inputs.loss_drive_K)
     beyond = (ds["pipe_loss_MW"] - installed_MW).where(ds["pipe_status"] == "existing", 0.0)  # upgraded pipes
-    losses = candidate_loss + fixed_loss + float((beyond * w).sum())
+    losses = candidate_loss + fixed_loss + float((beyond * w).sum()) - cold
     storage_net = annual("storage_charge_MW") - annual("storage_discharge_MW")
     reused = available - rejected
     # IT energy = recoverable heat / recovered share, per campus
@@ -192,7 +195,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     excess_t = float(model.co2_excess_t.value or 0.0) if model.find_component("co2_excess_t") is not None else 0.0
     excess_EUR = excess_t * scalars.co2_excess_EUR_per_t  # in the objective's investment part; not a cost
     investment = float(pyo.value(model.investment_EUR)) - excess_EUR
-    penalty = unmet * scalars.unmet_penalty_EUR_per_MWh + excess_EUR
+    penalty = (unmet + cold) * scalars.unmet_penalty_EUR_per_MWh + excess_EUR  # as the objective counts it
     total = float(pyo.value(model.cost))
     delivered = demand - unmet
     result = {
@@ -226,6 +229,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "operating_cost_EUR": total - penalty - investment,
         "levelised_cost_of_heat_EUR_per_MWh": (total - penalty) / delivered if delivered else float("nan"),
     }
+    result.update(unmet_backup(ds, inputs))
     # production + heat-pump electricity = demand + losses + rejected heat + storage change
     result["energy_balance_residual_MWh"] = (available + hp_el + plants) - (delivered + losses + rejected + storage_net)
     return result

@@ -18,7 +18,9 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from dhopt.aggregate import can_aggregate, typical_days
+from dhopt.backup import BACKUP_NOTE, served_co2_t, served_cost_EUR
 from dhopt.case import Case, Horizon, load_case
+from dhopt.contract import settle
 from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
@@ -32,9 +34,7 @@ from dhopt.solve import SolveOptions, SolveReport
 
 TWO_STAGE_ABOVE_HOURS = 2000
 UNMET_NOTED_MWH = 0.05  # unmet heat below this is not noted (it prints as 0.0) [MWh/yr]
-REFERENCE_UNMET_CAVEAT = (
-    "its cost and CO2 leave that heat out, so the annual saving and the CO2 saved against it are lower bounds"
-)
+REFERENCE_UNMET_CAVEAT = f"compared like for like: {BACKUP_NOTE}"
 
 
 @dataclass
@@ -166,11 +166,25 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
 
 def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
     """KPIs of the same network and demand without the campus (existing plants only), from the
-    reduced `inputs` of a case (before its design stage)."""
+    `inputs` of a case before its design stage (best before reduction: a pipe forced because only the
+    campus could feed a consumer must not stay in the reference)."""
     reference_inputs, _ = reduce_network(without_campus(inputs))  # pipes that only served the campus go
     cache = cache or ModelCache(keep=False)
     model, _ = _cached(cache, cache.ready("reference", reference_inputs, options), reference_inputs, options)
     return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
+
+
+def compared_with(figures: dict, reference: dict) -> dict[str, float]:
+    """A plan's figures against the reference without the campus, like for like: heat either leaves
+    unmet is delivered by the backup e-boiler (`dhopt.backup`) on both sides."""
+    return {
+        "reference_co2_t": served_co2_t(reference),
+        "co2_saved_t": served_co2_t(reference) - served_co2_t(figures),
+        "reference_annual_cost_EUR": served_cost_EUR(reference),
+        "reference_unmet_demand_MWh": reference["unmet_demand_MWh"],
+        "reference_backup_MW": reference["unmet_backup_MW"],
+        "annual_saving_EUR": served_cost_EUR(reference) - served_cost_EUR(figures),
+    }
 
 
 def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: ModelCache) -> tuple[dict, str]:
@@ -181,15 +195,17 @@ def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: Model
         reference = reference_kpis(inputs, options, cache)
         line = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
         if reference["unmet_demand_MWh"] > UNMET_NOTED_MWH:
-            line += f"; it leaves {reference['unmet_demand_MWh']:,.1f} MWh/yr unmet ({REFERENCE_UNMET_CAVEAT})"
+            line += (
+                f"; it leaves {reference['unmet_demand_MWh']:,.1f} MWh/yr unmet, {REFERENCE_UNMET_CAVEAT} of "
+                f"{reference['unmet_backup_MW']:,.1f} MW at {reference['unmet_backup_EUR']:,.0f} EUR/yr"
+            )
         return reference, line
     except SolverError as error:  # the case itself solved; only the comparison is missing
         nan = float("nan")
-        return {
-            "co2_t": nan,
-            "annual_cost_EUR": nan,
-            "unmet_demand_MWh": nan,
-        }, f"same network without the campus has no solution: {error.problems[-1]}"
+        missing = ("co2_t", "annual_cost_EUR", "unmet_demand_MWh", "unmet_backup_MW", "unmet_backup_EUR")
+        return dict.fromkeys(missing + ("unmet_backup_co2_t",), nan), (
+            f"same network without the campus has no solution: {error.problems[-1]}"
+        )
 
 
 def solve_inputs(
@@ -202,10 +218,13 @@ def solve_inputs(
     cache: ModelCache | None = None,
     phases: Phases | None = None,
     reduction: Reduction | None = None,
+    reference_from: Inputs | None = None,
 ) -> Solution:
     """Solve reduced `inputs` of `case` on `network` as `solve_case` does: design (typical days) and
     dispatch, or monolithic, as the case's horizon says; the results; with `reference`, the same network
-    without the campus (CO2 saved, annual saving). `cache` keeps built models for the next call."""
+    without the campus (CO2 saved, annual saving), from `reference_from` (the inputs before reduction,
+    so that no pipe forced for the campus's sake stays in it; default `inputs`). `cache` keeps built
+    models for the next call."""
     phases = phases or Phases()
     cache = cache or ModelCache(keep=False)
     solved = _optimise(inputs, case.spec.horizon, options, phases, cache)
@@ -217,14 +236,9 @@ def solve_inputs(
     if solved.design_cost_EUR is not None:
         figures["design_stage_cost_EUR"] = solved.design_cost_EUR
     if reference:
-        compared, note = _compared(inputs, figures, options, cache)
-        figures.update(
-            reference_co2_t=compared["co2_t"],
-            co2_saved_t=compared["co2_t"] - figures["co2_t"],
-            reference_annual_cost_EUR=compared["annual_cost_EUR"],
-            reference_unmet_demand_MWh=compared["unmet_demand_MWh"],
-            annual_saving_EUR=compared["annual_cost_EUR"] - figures["annual_cost_EUR"],
-        )
+        compared, note = _compared(inputs if reference_from is None else reference_from, figures, options, cache)
+        figures.update(compared_with(figures, compared))
+        figures.update(settle(dataset, solved.inputs, figures["annual_saving_EUR"]))
         phases.done("reference", note)
     design = design_table(dataset)
     return Solution(case, network, solved.inputs, model, report, dataset, figures, design, reduction, phases.timings)
@@ -252,14 +266,23 @@ def solve_case(
     phases.done(
         "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
     )
-    inputs, reduction = reduce_network(prepare_inputs(case, network))
+    prepared = prepare_inputs(case, network)
+    inputs, reduction = reduce_network(prepared)
     phases.done(
         "reduce",
         f"{reduction.nodes_before} -> {reduction.nodes_after} nodes, {reduction.pipes_before} -> "
         f"{reduction.pipes_after} pipes, {reduction.options_before} -> {reduction.options_after} DN choices",
     )
     return solve_inputs(
-        inputs, case, network, options, reference=reference, cache=cache, phases=phases, reduction=reduction
+        inputs,
+        case,
+        network,
+        options,
+        reference=reference,
+        cache=cache,
+        phases=phases,
+        reduction=reduction,
+        reference_from=prepared,
     )
 
 

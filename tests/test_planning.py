@@ -57,7 +57,7 @@ def test_export_curve_flat_demand_knee_at_demand(tmp_path):
     # the campus: campus heat = min(export MW, demand + losses) x 8760 h. Steps of 5 MW add 5 MW x 8760
     # twice, then only the losses: the knee is at 10 MW by construction.
     case = flat_case(tmp_path, 10.0, 400)
-    table, knee, price = export_curve(case, [0, 5, 10, 15, 20], heat_price_EUR_per_MWh=30.0)
+    table, knee = export_curve(case, [0, 5, 10, 15, 20], heat_price_EUR_per_MWh=30.0)
     heat = table["campus_heat_to_network_MWh"].to_numpy()
     assert table["export_MW"].tolist() == [0, 5, 10, 15, 20]
     assert np.all(np.diff(heat) >= -1e-6)  # never less heat with more export capacity
@@ -66,7 +66,10 @@ def test_export_curve_flat_demand_knee_at_demand(tmp_path):
     assert knee == 2 and table["export_MW"].iloc[knee] == 10
     assert table["hp_capacity_MW"].iloc[1:3].tolist() == pytest.approx([5.0, 10.0], rel=1e-6)
     assert np.all(np.diff(table["co2_saved_t"]) >= -1e-6) and table["co2_saved_t"].iloc[0] == 0.0
-    assert table["campus_npv_EUR"].iloc[2] == pytest.approx(30.0 * 10 * 8760 / 0.0640119, rel=1e-4)
+    # the utility owns the heat pumps and pays 30 EUR/MWh for the waste heat they take: output minus electricity
+    paid = table["contract_paid_heat_MWh"]
+    assert paid.iloc[2] < heat[2] and paid.iloc[2] > 0.6 * heat[2]
+    assert table["campus_npv_EUR"].iloc[2] == pytest.approx(30.0 * paid.iloc[2] / 0.0640119, rel=1e-4)
     assert table["utility_npv_EUR"].iloc[1:].gt(0).all()
     written = write_export_curve(tmp_path / "out", table, knee, "test")
     assert [p.name for p in written] == ["export_curve.csv", "export_curve.png"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 
 import pytest
 
@@ -134,13 +135,24 @@ def test_every_case_field_marked_resolvable_keeps_the_structure(tmp_path):
             for name in names:
                 if not section or (section == "objective") != capped or (capped and name == "co2_t_per_MWh"):
                     continue  # top-level name and description: text only, checked by the re-solve test
-                value = getattr(getattr(spec, section), name)
-                path = ballerup(tmp_path, f"{name}{capped}", **_merged(given, {section: {name: value * 1.1 + 0.01}}))
+                value = _other(getattr(spec, section), name)
+                path = ballerup(tmp_path, f"{name}{capped}", **_merged(given, {section: {name: value}}))
                 assert structure_key(_inputs(path)) == base, (section, name)
                 tried += 1
         assert tried == (
             1 if capped else sum(len(n) for s, n in PARAMETER_FIELDS.items() if s not in ("", "objective"))
         )
+
+
+def _other(section, name: str):
+    """Another valid value of a case field: a number scaled, an unset one set, a choice's other option."""
+    value = getattr(section, name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value * 1.1 + 0.01
+    choices = typing.get_args(type(section).model_fields[name].annotation)
+    if value is None:
+        return {"avoided_plant": "wte"}.get(name, 10.0)
+    return next(c for c in choices if c != value)
 
 
 def _scaled(inputs, name: str, factor: float):

@@ -4,8 +4,8 @@ inflow - outflow + heat pumps + direct exchange + plants + discharge - charge + 
     = demand + losses,
 with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
 candidate pipe the loss of the DN built; for an upgraded existing pipe what the new DN loses beyond
-the installed one (which stays in the fixed loss). Unmet demand is a costly slack, never a silent
-infeasibility.
+the installed one (which stays in the fixed loss). Unmet heat is a costly slack, never a silent
+infeasibility; it may exceed the demand only by the losses of pipes no heat then flows through.
 """
 
 from __future__ import annotations
@@ -47,12 +47,12 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
 
     demand_nodes = [n for n in m.N if n in node_column and demand[:, node_column[n]].max() > 0]
     m.D = pyo.Set(initialize=demand_nodes, doc="nodes with demand")
-    m.unmet_MW = pyo.Var(
-        m.D, m.T, bounds=lambda m, n, t: (0.0, float(demand[t, node_column[n]])), doc="demand not met [MW]"
-    )
     # Per node, once: the load series [MW] and the (coefficient, variable-by-time) terms of its balance.
     zeros = np.zeros(len(drive))
     load = {n: (demand[:, node_column[n]] if n in node_column else zeros) + fixed_loss.get(n, 0.0) * drive for n in m.N}
+    # at most the whole load: a zone nothing can reach (a reference without its only producer) gets no
+    # heat, and its pipes then lose none (`dhopt.results.kpis` counts the part above demand so)
+    m.unmet_MW = pyo.Var(m.D, m.T, bounds=lambda m, n, t: (0.0, float(load[n][t])), doc="heat not delivered [MW]")
     flow, campus, plant_heat = m.pipes.flow_MW, m.campus, m.plants.heat_MW
     terms = {}
     for n in m.N:

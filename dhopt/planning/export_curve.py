@@ -10,6 +10,8 @@ built at the campus node, so the reference is the exact meaning of "no export".
 Each point is solved like ``dhopt run`` (`dhopt.run.solve_case`: monolithic or two-stage as the case
 says); the network is loaded once and the reference without the campus is solved once for all points
 (`dhopt.run.reference_kpis`), and points that differ only in the capacity re-solve one model in place.
+Every point is compared with the reference like for like (`dhopt.run.compared_with`) and its saving
+split between campus and utility by the case's contract (`dhopt.contract.settle`), as `dhopt run` does.
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ import numpy as np
 import pandas as pd
 
 from dhopt.case import case_from_dict, read_toml
+from dhopt.contract import settle
 from dhopt.errors import CaseError
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
-from dhopt.physics import annuity_factor
-from dhopt.reduce import reduce_network
 from dhopt.reuse import ModelCache
-from dhopt.run import reference_kpis, solve_case
+from dhopt.run import compared_with, reference_kpis, solve_case
 from dhopt.solve import SolveOptions
 
 COLUMNS = (
@@ -42,14 +43,37 @@ COLUMNS = (
     "co2_saved_t",
     "homes_heated_by_campus",
     "annual_saving_EUR",
-    "utility_npv_EUR",
-    "campus_revenue_EUR_per_yr",
+    "heat_price_mean_EUR_per_MWh",
+    "contract_paid_heat_MWh",
+    "campus_revenue_EUR",
+    "campus_cost_EUR",
+    "campus_net_EUR",
+    "utility_saving_EUR",
     "campus_npv_EUR",
+    "utility_npv_EUR",
+    "bargaining_min_EUR_per_MWh",
+    "bargaining_max_EUR_per_MWh",
     "unmet_demand_MWh",
     "marginal_heat_MWh_per_MW",
     "solver_status",
     "mip_gap",
 )
+
+
+NO_EXPORT = {
+    "campus_heat_to_network_MWh": 0.0,
+    "homes_heated_by_campus": 0.0,
+    "heat_price_mean_EUR_per_MWh": float("nan"),
+    "contract_paid_heat_MWh": 0.0,
+    "campus_revenue_EUR": 0.0,
+    "campus_cost_EUR": 0.0,
+    "campus_net_EUR": 0.0,
+    "utility_saving_EUR": 0.0,
+    "campus_npv_EUR": 0.0,
+    "utility_npv_EUR": 0.0,
+    "bargaining_min_EUR_per_MWh": float("nan"),
+    "bargaining_max_EUR_per_MWh": float("nan"),
+}
 
 
 def parse_mw_range(text: str) -> list[float]:
@@ -70,19 +94,6 @@ def parse_mw_range(text: str) -> list[float]:
     start, stop, step = numbers
     count = int(np.floor((stop - start) / step + 1e-9)) + 1
     return [round(start + i * step, 9) for i in range(count)]
-
-
-def npv_from_annual(annual_EUR, discount_rate, lifetime_yr):
-    r"""Net present value of a constant yearly amount over a lifetime [EUR].
-
-    .. math:: NPV = A / a(r, n), \quad a = \frac{r (1+r)^n}{(1+r)^n - 1}
-
-    with A the yearly amount [EUR/yr], r the discount rate [-] and n the lifetime [yr].
-
-    >>> round(float(npv_from_annual(1000.0, 0.04, 25)))
-    15622
-    """
-    return np.asarray(annual_EUR, dtype=float) / annuity_factor(discount_rate, lifetime_yr)
 
 
 def marginal_heat(export_MW, heat_MWh):
@@ -119,20 +130,9 @@ def knee_index(export_MW, heat_MWh, share: float = 0.5) -> int | None:
     return None
 
 
-def _point_row(mw: float, figures: dict, reference: dict, heat_price: float, rate: float, life: float, status, gap):
-    saving = reference["annual_cost_EUR"] - figures["annual_cost_EUR"]
-    revenue = heat_price * figures["campus_heat_to_network_MWh"]
-    return {
-        "export_MW": mw,
-        **{key: figures[key] for key in COLUMNS if key in figures},
-        "co2_saved_t": reference["co2_t"] - figures["co2_t"],
-        "annual_saving_EUR": saving,
-        "utility_npv_EUR": float(npv_from_annual(saving, rate, life)),
-        "campus_revenue_EUR_per_yr": revenue,
-        "campus_npv_EUR": float(npv_from_annual(revenue, rate, life)),
-        "solver_status": status,
-        "mip_gap": gap,
-    }
+def _point_row(mw: float, figures: dict, status, gap) -> dict:
+    """One point: its KPIs against the reference without the campus and the contract's split."""
+    return {"export_MW": mw, **figures, "solver_status": status, "mip_gap": gap}
 
 
 def export_curve(
@@ -141,22 +141,20 @@ def export_curve(
     heat_price_EUR_per_MWh: float | None = None,
     options: SolveOptions = SolveOptions(),
     progress: Callable[[str], None] | None = None,
-) -> tuple[pd.DataFrame, int | None, float]:
-    """Solve the case at each export capacity [MW]; return the table, the knee's row index and the
-    heat price used [EUR/MWh] (default: the reference's levelised cost of heat, i.e. what the
-    utility's heat costs without the campus)."""
+) -> tuple[pd.DataFrame, int | None]:
+    """Solve the case at each export capacity [MW]; return the table and the knee's row index. Every
+    point is split between campus and utility by the case's `[contract]` (`dhopt.contract`), its constant
+    heat price replaced by `heat_price_EUR_per_MWh` [EUR/MWh] when given."""
     path = Path(case_path)
     data = read_toml(path)
+    if heat_price_EUR_per_MWh is not None:
+        data.setdefault("contract", {})["heat_price_EUR_per_MWh"] = float(heat_price_EUR_per_MWh)
     base = case_from_dict(path, data)
     network = load_network(base.network_path)
-    inputs, _ = reduce_network(prepare_inputs(base, network))
+    inputs = prepare_inputs(base, network)
     if inputs.sources.empty:
         raise CaseError(f"{path}: the network has no campus (source node): there is no heat export to vary")
     reference = reference_kpis(inputs, options)  # same for every point: the campus is removed
-    price = (
-        reference["levelised_cost_of_heat_EUR_per_MWh"] if heat_price_EUR_per_MWh is None else heat_price_EUR_per_MWh
-    )
-    rate, life = base.spec.economics.discount_rate, base.spec.heat_pump.lifetime_yr
     if progress:
         progress(
             f"reference without campus: {reference['co2_t']:,.0f} t CO2/yr, {reference['annual_cost_EUR']:,.0f} EUR/yr"
@@ -164,27 +162,29 @@ def export_curve(
     rows, cache = [], ModelCache()  # points whose reduced network is the same re-solve one model
     for mw in sorted(set(export_MW)):
         if mw <= 0:
-            zero = {**reference, "campus_heat_to_network_MWh": 0.0, "homes_heated_by_campus": 0.0}
-            rows.append(_point_row(0.0, zero, reference, price, rate, life, "reference", 0.0))
+            zero = {**reference, **compared_with(reference, reference), **NO_EXPORT}
+            rows.append(_point_row(0.0, zero, "reference", 0.0))
             continue
         point = copy.deepcopy(data)
         point.setdefault("heat_pump", {})["max_MW"] = float(mw)
         solved = solve_case(case_from_dict(path, point), options, network=network, reference=False, cache=cache)
-        figures, report = solved.kpis, solved.solve
-        rows.append(_point_row(mw, figures, reference, price, rate, life, str(report.status), report.gap))
+        figures = {**solved.kpis, **compared_with(solved.kpis, reference)}
+        figures.update(settle(solved.dataset, solved.inputs, figures["annual_saving_EUR"]))
+        rows.append(_point_row(mw, figures, str(solved.solve.status), solved.solve.gap))
         if progress:
             progress(
                 f"{mw:7.2f} MW  campus heat {figures['campus_heat_to_network_MWh']:>12,.0f} MWh/yr, "
-                f"HP {figures['hp_capacity_MW']:6.2f} MW, cost {figures['annual_cost_EUR']:,.0f} EUR/yr"
+                f"HP {figures['hp_capacity_MW']:6.2f} MW, cost {figures['annual_cost_EUR']:,.0f} EUR/yr, "
+                f"campus net {figures['campus_net_EUR']:,.0f}, utility {figures['utility_saving_EUR']:,.0f} EUR/yr"
             )
     table = pd.DataFrame(rows)
     table["marginal_heat_MWh_per_MW"] = marginal_heat(table["export_MW"], table["campus_heat_to_network_MWh"])
     table = table[[c for c in COLUMNS if c in table]]
-    return table, knee_index(table["export_MW"], table["campus_heat_to_network_MWh"]), price
+    return table, knee_index(table["export_MW"], table["campus_heat_to_network_MWh"])
 
 
 def figure(table: pd.DataFrame, knee: int | None, title: str):
-    """Two panels: campus heat delivered and homes heated against export MW (knee marked); NPVs."""
+    """Two panels: campus heat delivered against export MW (knee marked); the two parties' NPVs."""
     from dhopt.planning.output import plt
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
@@ -195,8 +195,8 @@ def figure(table: pd.DataFrame, knee: int | None, title: str):
     top.set_ylabel("campus heat to network [GWh/yr]")
     top.legend(loc="lower right")
     top.set_title(title)
-    bottom.plot(mw, table["utility_npv_EUR"] / 1e6, "o-", label="utility (saving vs no campus)")
-    bottom.plot(mw, table["campus_npv_EUR"] / 1e6, "s-", label="campus (heat sales)")
+    bottom.plot(mw, table["utility_npv_EUR"] / 1e6, "o-", label="utility (saving vs no campus, after paying for heat)")
+    bottom.plot(mw, table["campus_npv_EUR"] / 1e6, "s-", label="campus (heat sales minus what it owns)")
     bottom.axhline(0.0, color="black", linewidth=0.5)
     bottom.set_xlabel("heat-export capacity [MW]")
     bottom.set_ylabel("NPV [MEUR]")
