@@ -83,6 +83,9 @@ def test_report_written_beside_results_with_kpis(report, result_dir, kpis):
     for key in HEADLINE:
         assert f'{kpi(key).text(kpis[key])} <span class="unit">{kpi(key).unit}</span>' in page
     assert "homes" in page and "levelised cost of heat" in page
+    assert "Contract (who pays what)" in page and kpis["campus_net_EUR"] + kpis["utility_saving_EUR"] == pytest.approx(
+        kpis["annual_saving_EUR"]
+    )
     assert "Annual figures scale the 48-hour horizon" in page
 
 
