@@ -22,6 +22,7 @@ import pandas as pd
 
 from dhopt import physics
 from dhopt.case import Case
+from dhopt.cooling import cooling_default
 from dhopt.errors import CaseError
 from dhopt.network import Network
 
@@ -103,7 +104,7 @@ class Inputs:
         "id: node, it_load_MW, recovered_share, source_temperature_degC, hp_max_MW", BOUNDS, ("hp_max_MW",)
     )
     source_heat_MW: pd.DataFrame = declared("time x source: recoverable heat [MW]")
-    cop: pd.DataFrame = declared("time x source: heat-pump COP to supply temperature [-]")
+    cop: pd.DataFrame = declared("time x source: heat-pump COP, return to supply temperature [-]")
     direct_ok: pd.DataFrame = declared("time x source: source hot enough for direct exchange")
     storage_sites: pd.Series = declared("node -> largest storage there [MWh] (it bounds pipe flows)")
     plants: pd.DataFrame = declared(
@@ -268,13 +269,18 @@ def _profile_share(case: Case, consumers: pd.DataFrame) -> pd.DataFrame:
 
 def _sources(case: Case, network: Network, supply_degC: np.ndarray):
     frame = network.nodes[network.nodes["kind"] == "source"]
-    hp = case.spec.heat_pump
+    hp, return_degC = case.spec.heat_pump, case.spec.temperatures.return_degC
     heat, cop, direct = {}, {}, {}
     for node_id, row in frame.iterrows():
         utilisation = _series_column(case, network, node_id, row["profile"], "source")
         heat[node_id] = row["it_load_MW"] * row["recovered_share"] * np.clip(utilisation, 0.0, None)
-        source_out_degC = row["source_temperature_degC"] - hp.source_cooling_K  # evaporator outlet
-        cop[node_id] = physics.carnot_cop(supply_degC, source_out_degC, hp.carnot_efficiency)
+        cooling_K = hp.source_cooling_K
+        if cooling_K is None:  # the evaporator cooling of the source's cooling type
+            cooling_K = cooling_default(row["cooling"], "source_cooling_K")
+        source_in_degC = row["source_temperature_degC"]
+        cop[node_id] = physics.lorenz_cop(
+            return_degC, supply_degC, source_in_degC, source_in_degC - cooling_K, hp.lorenz_efficiency, hp.approach_K
+        )
         direct[node_id] = row["source_temperature_degC"] >= supply_degC + hp.direct_exchange_approach_K
     index = case.timeseries.index.rename("time")
     heat = pd.DataFrame(heat, index=index, columns=frame.index)

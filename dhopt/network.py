@@ -18,13 +18,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from dhopt.cooling import COOLING_TYPES, cooling_default
 from dhopt.errors import NetworkError
 from dhopt.physics import pipe_catalogue
 from dhopt.technologies import TECHNOLOGIES, plant_defaults
 
 NODE_KINDS = ("source", "plant", "consumer", "junction")
-COOLING_TEMPERATURE_DEGC = {"liquid": 45.0, "air": 30.0}  # default source temperature [°C]
-DEFAULT_RECOVERED_SHARE = 0.95  # share of the IT load recoverable as heat [-]
 DEFAULT_PROFILE = {"source": "it_utilisation", "consumer": "residential"}
 CONSUMER_PROFILES = ("residential", "commercial", "greenhouse")
 PIPE_STATUSES = ("existing", "candidate")
@@ -436,22 +435,21 @@ def _node_frame(table: _Table, problems: _Problems) -> pd.DataFrame:
         columns[name] = check.number(name, of[owner], rule, expected, f"a {owner}" if required else "")
     for name, (limit, unit, mistaken) in _PLAUSIBLE.items():
         too_large = columns[name] > limit
-        check.flag(too_large, name, f"at most {limit:,.0f} {unit} (a larger value looks like {mistaken})", table.column(name))
+        check.flag(
+            too_large, name, f"at most {limit:,.0f} {unit} (a larger value looks like {mistaken})", table.column(name)
+        )
         columns[name] = np.where(too_large, np.nan, columns[name])
-    cooling = check.choice("cooling", tuple(COOLING_TEMPERATURE_DEGC), of["source"], "a source")
+    cooling = check.choice("cooling", COOLING_TYPES, of["source"], "a source")
     technology = check.choice("technology", TECHNOLOGIES, of["plant"], "a plant")
     source_profile = check.choice("profile", None, of["source"])
     consumer_profile = check.choice("profile", CONSUMER_PROFILES, of["consumer"])
     columns.update(cooling=cooling, technology=technology)
     columns["profile"] = _fill(np.where(of["source"], source_profile, consumer_profile), kind, DEFAULT_PROFILE)
 
-    temperature = columns["source_temperature_degC"]
-    by_cooling = np.array([COOLING_TEMPERATURE_DEGC.get(c, np.nan) for c in cooling], dtype=float)
-    columns["source_temperature_degC"] = np.where(np.isnan(temperature), by_cooling, temperature)
-    raw_share = check.present(table.column("recovered_share"))
-    columns["recovered_share"] = np.where(
-        of["source"] & ~raw_share, DEFAULT_RECOVERED_SHARE, columns["recovered_share"]
-    )
+    for name in ("source_temperature_degC", "recovered_share"):  # by cooling type where the node gives none
+        given, present = columns[name], check.present(table.column(name))
+        by_cooling = np.array([cooling_default(c, name) for c in cooling], dtype=float)
+        columns[name] = np.where(of["source"] & ~present, by_cooling, given)
 
     must_run, capacity = columns["must_run_MW"], columns["capacity_MW"]
     check.flag(must_run > capacity, "must_run_MW", "at most capacity_MW", table.column("must_run_MW"))

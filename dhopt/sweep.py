@@ -6,7 +6,7 @@ A sweep file (``cases/*.sweep.toml``)::
 
     [grid]                                  # dotted case paths -> values; full factorial
     "grid.import_limit_MW" = [4, 8, 12]
-    heat_pump.carnot_efficiency = [0.45, 0.55]   # unquoted dotted keys work too
+    heat_pump.lorenz_efficiency = [0.6, 0.7]     # unquoted dotted keys work too
 
     [[scenario]]                            # optional; the sweep is scenarios x grid
     name = "dk2019"

@@ -32,8 +32,8 @@ def test_case_unknown_key_suggests_the_right_one(tmp_path, network):
 
 
 def test_case_out_of_range_value_names_key(tmp_path, network):
-    path = write_case(tmp_path, network, write_series(tmp_path, 10), 10, heat_pump={"carnot_efficiency": 1.5})
-    with pytest.raises(CaseError, match=r"key 'heat_pump.carnot_efficiency': .*less than or equal to 1"):
+    path = write_case(tmp_path, network, write_series(tmp_path, 10), 10, heat_pump={"lorenz_efficiency": 1.5})
+    with pytest.raises(CaseError, match=r"key 'heat_pump.lorenz_efficiency': .*less than or equal to 1"):
         load_case(path)
 
 

@@ -40,7 +40,7 @@ KEYS = [
     ("temperatures", "supply_max_degC"),
     ("temperatures", "return_degC"),
     ("demand", "home_annual_heat_MWh"),
-    ("heat_pump", "carnot_efficiency"),
+    ("heat_pump", "lorenz_efficiency"),
     ("heat_pump", "unit_size_MW"),
     ("storage", "nodes"),
     ("storage", "charge_hours"),

@@ -8,6 +8,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
+from test_regimes import lorenz
 
 from dhopt import physics
 from dhopt.case import load_case
@@ -20,7 +21,7 @@ from dhopt.run import run_case
 from dhopt.solve import solve
 
 KELVIN = 273.15
-COP_80_FROM_35 = 0.5 * (80 + KELVIN) / 45.0  # supply 80 degC, source 45 degC cooled to 35 degC
+COP_80_FROM_35 = lorenz(80.0, 40.0)  # 40 -> 80 degC from a source 45 degC cooled to 35 degC: 7.637
 GAS_EUR_PER_MWH = 37.0 + 0.208 * 80.0  # default gas boiler: fuel + CO2 at 80 EUR/t
 
 
@@ -42,7 +43,8 @@ def test_model_one_source_one_consumer_matches_closed_form(tmp_path):
     )
     case = write_case(tmp_path, network, write_series(tmp_path, 4), 4, grid={"tariff_EUR_per_MWh": 0.0})
     inputs, model, report = solved(case)
-    assert inputs.cop.to_numpy() == pytest.approx(COP_80_FROM_35)  # hand calculation: 3.924
+    assert inputs.cop.to_numpy() == pytest.approx(COP_80_FROM_35)  # hand calculation: 7.637
+    assert COP_80_FROM_35 == pytest.approx(7.63678, rel=1e-5)
     heat = 5.0 + pair_loss_MW(200, 100.0, 80 + 40 - 2 * 8)
     hp_annual = physics.annuity_factor(0.04, 25) * 670_000 + 2_000
     expected = heat * hp_annual + 8760 * heat * (40.0 / COP_80_FROM_35 + 1.7)
@@ -58,7 +60,7 @@ def test_model_cop_follows_heating_curve(tmp_path):
     series = write_series(tmp_path, 2, outdoor_temperature_degC=[-20.0, 20.0])
     inputs = prepare_inputs(load_case(write_case(tmp_path, network, series, 2)), load_network(network))
     assert inputs.supply_degC.tolist() == [80.0, 65.0]
-    assert inputs.cop["S"].tolist() == pytest.approx([COP_80_FROM_35, 0.5 * (65 + KELVIN) / 30.0])
+    assert inputs.cop["S"].tolist() == pytest.approx([COP_80_FROM_35, lorenz(65.0, 40.0)])
 
 
 def test_storage_shifts_heat_from_expensive_to_cheap_hour(tmp_path):
@@ -165,7 +167,7 @@ def test_reduction_keeps_the_optimum_and_the_bottleneck(tmp_path):
 
 
 def test_two_campuses_share_a_demand_neither_covers_alone(tmp_path):
-    # Each 5 MW campus can lift at most 5 x COP/(COP - 1) = 6.7 MW to 80 degC; the consumer needs 8 MW.
+    # Each 5 MW campus can lift at most 5 x COP/(COP - 1) = 5.75 MW to 80 degC; the consumer needs 8 MW.
     nodes = [("S1", 0, 0, campus(5.0)), ("S2", 200, 0, campus(5.0)), ("C", 100, 0, consumer(8.0))]
     pipes = [("P1", "S1", "C", existing(300, 100.0)), ("P2", "S2", "C", existing(300, 100.0))]
     case = write_case(tmp_path, write_network(tmp_path, nodes, pipes), write_series(tmp_path, 3), 3)

@@ -132,7 +132,7 @@ def test_network_geojson_loads_tables_and_graph(tmp_path):
 def test_network_geojson_applies_defaults(tmp_path):
     nodes = load_network(write(tmp_path, collection())).nodes
     source, plant, c1, c2 = nodes.loc["S1"], nodes.loc["B1"], nodes.loc["C1"], nodes.loc["C2"]
-    assert (source.source_temperature_degC, source.recovered_share, source.profile) == (45.0, 0.95, "it_utilisation")
+    assert (source.source_temperature_degC, source.recovered_share, source.profile) == (45.0, 0.80, "it_utilisation")
     assert (plant.must_run_MW, plant.marginal_cost_EUR_per_MWh, plant.co2_t_per_MWh) == (0.0, 37.0, 0.208)
     assert math.isnan(plant.electric_efficiency)
     assert (c1.profile, c1.homes, c2.profile, c2.annual_heat_MWh) == ("residential", 100.0, "commercial", 500.0)
@@ -143,7 +143,7 @@ def test_network_geojson_applies_defaults(tmp_path):
 
 def test_network_air_cooling_and_electric_boiler_defaults(tmp_path):
     net = load_with(tmp_path, S1={"cooling": "air"}, B1={"technology": "electric_boiler", "must_run_MW": "2"})
-    assert net.nodes.loc["S1", "source_temperature_degC"] == 30.0
+    assert net.nodes.loc["S1", ["source_temperature_degC", "recovered_share"]].tolist() == [27.0, 0.90]
     assert net.nodes.loc["B1", ["marginal_cost_EUR_per_MWh", "co2_t_per_MWh", "electric_efficiency"]].tolist() == [
         1.0,
         0.0,
@@ -612,5 +612,8 @@ def test_network_of_two_thousand_nodes_loads(tmp_path):
 def test_network_kW_given_for_MW_is_flagged(tmp_path):
     data = collection()
     data["features"][0]["properties"]["it_load_MW"] = 22_500  # the campus's 22.5 MW written in kW
-    with pytest.raises(NetworkError, match=r"feature 0 \(id 'S1'\): field 'it_load_MW': expected at most 5,000 MW \(a larger value looks like kW\), got 22500"):
+    with pytest.raises(
+        NetworkError,
+        match=r"feature 0 \(id 'S1'\): field 'it_load_MW': expected at most 5,000 MW \(a larger value looks like kW\), got 22500",
+    ):
         load_network(write(tmp_path, data))

@@ -3,6 +3,8 @@ electricity, pipe capacity and losses, consumers a low supply temperature cannot
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
@@ -15,16 +17,21 @@ from dhopt.planning.regimes import parse_regime, regime_table, solve_regime
 
 HOURS = 4
 KELVIN = 273.15
-ETA = 0.5  # default carnot_efficiency
-SOURCE_OUT_K = 45.0 - 10.0 + KELVIN  # liquid cooling 45 degC minus source_cooling_K 10 K: evaporator outlet
+ETA_L = 0.67  # default lorenz_efficiency
+APPROACH_K = 5.0  # default approach_K
+SOURCE_IN_K, SOURCE_OUT_K = 45.0 + KELVIN, 35.0 + KELVIN  # liquid cooling: 45 degC, cooled 10 K in the evaporator
 CP_MJ_PER_KG_K = 4.187e-3
 GROUND_DEGC = 8.0
 
 
-def carnot(supply_degC: float) -> float:
-    """eta T_sink / (T_sink - T_source,out), in kelvin."""
-    sink_K = supply_degC + KELVIN
-    return ETA * sink_K / (sink_K - SOURCE_OUT_K)
+def lorenz(supply_degC: float, return_degC: float) -> float:
+    """eta_L T_H / (T_H - T_L), T_H and T_L the log-mean temperatures [K] of network and cooling water,
+    each shifted by the approach toward the refrigerant."""
+    t_high = (supply_degC - return_degC) / math.log(
+        (supply_degC + APPROACH_K + KELVIN) / (return_degC + APPROACH_K + KELVIN)
+    )
+    t_low = (SOURCE_IN_K - SOURCE_OUT_K) / math.log((SOURCE_IN_K - APPROACH_K) / (SOURCE_OUT_K - APPROACH_K))
+    return ETA_L * t_high / (t_high - t_low)
 
 
 def case_with(tmp_path, nodes, pipes, outdoor_degC=-20.0):
@@ -44,19 +51,20 @@ def test_regime_cop_and_electricity_match_hand_calculation(tmp_path):
     table = table.set_index("regime")
     assert list(table.index) == ["case 80-65/40", "55/30", "80/45"]
     assert len(notes) == 1 and notes[0].startswith("note: 4 h modelled (hours 0-3)")  # the horizon, scaled
-    hand = {"case 80-65/40": carnot(72.5), "55/30": carnot(55.0), "80/45": carnot(80.0)}
-    # 0.5 * 328.15 / 20 = 8.204; 0.5 * 353.15 / 45 = 3.924; 0.5 * 345.65 / 37.5 = 4.609
-    assert hand["55/30"] == pytest.approx(8.20375) and hand["80/45"] == pytest.approx(3.92389, rel=1e-5)
+    hand = {"case 80-65/40": lorenz(72.5, 40.0), "55/30": lorenz(55.0, 30.0), "80/45": lorenz(80.0, 45.0)}
+    # T_L = lm(303.15, 313.15) = 308.123 K; 55/30: T_H = lm(308.15, 333.15) = 320.488 K, 0.67 * 320.488 / 12.365
+    # = 17.366; 80/45: T_H = lm(323.15, 358.15) = 340.350 K, 0.67 * 340.350 / 32.227 = 7.076
+    assert hand["55/30"] == pytest.approx(17.3663, rel=1e-5) and hand["80/45"] == pytest.approx(7.07585, rel=1e-5)
     for label, cop in hand.items():
         assert table.loc[label, "hp_mean_cop"] == pytest.approx(cop, rel=1e-9)
         heat_MWh = 5.0 * 8760.0 + table.loc[label, "network_losses_MWh"]
         assert table.loc[label, "campus_heat_to_network_MWh"] == pytest.approx(heat_MWh, rel=1e-6)
         assert table.loc[label, "hp_electricity_MWh"] == pytest.approx(heat_MWh / cop, rel=1e-6)
     low, high = table.loc["55/30"], table.loc["80/45"]
-    # losses over 10 m are < 1e-4 of the demand: electricity scales with 1/COP, 80/45 needs 2.09x 55/30
+    # losses over 10 m are < 1e-4 of the demand: electricity scales with 1/COP, 80/45 needs 2.45x 55/30
     ratio = high["hp_electricity_MWh"] / low["hp_electricity_MWh"]
-    assert ratio == pytest.approx(carnot(55.0) / carnot(80.0), rel=1e-4)
-    assert ratio == pytest.approx(8.20375 / 3.92389, rel=1e-4)
+    assert ratio == pytest.approx(lorenz(55.0, 30.0) / lorenz(80.0, 45.0), rel=1e-4)
+    assert ratio == pytest.approx(17.3663 / 7.07585, rel=1e-4)
     assert low["annual_saving_EUR"] > 0 and table.loc["case 80-65/40", "annual_saving_EUR"] == 0.0
 
 

@@ -102,7 +102,9 @@ def test_structure_key_ignores_parameters_only(tmp_path):
     for name, change in PARAMETER_CHANGES.items():
         assert structure_key(_inputs(ballerup(tmp_path, name, **change))) == base, name
     structural = {
-        "carnot": {"heat_pump": {"carnot_efficiency": 0.45}},
+        "lorenz": {"heat_pump": {"lorenz_efficiency": 0.6}},
+        "approach": {"heat_pump": {"approach_K": 3.0}},
+        "source_cooling": {"heat_pump": {"source_cooling_K": 8.0}},
         "hours": {"horizon": {"hours": 144}},
         "no_limit_switch": {"heat_pump": {"unit_size_MW": 5.0}},
         "storage_loss": {"storage": {"loss_per_hour": 1e-3}},

@@ -57,7 +57,7 @@ def test_expand_sweep_is_scenarios_times_grid_in_file_order(tmp_path):
     }
     assert last.case["grid"]["import_limit_MW"] == 8.0 and last.case["economics"]["co2_price_EUR_per_t"] == 150.0
     assert last.case["horizon"]["hours"] == 24  # from the base
-    assert last.case["heat_pump"]["carnot_efficiency"] == 0.5  # a default, filled in
+    assert last.case["heat_pump"]["lorenz_efficiency"] == 0.67  # a default, filled in
 
 
 def test_expand_sweep_without_grid_or_scenarios_is_the_base(tmp_path):
@@ -68,8 +68,8 @@ def test_expand_sweep_without_grid_or_scenarios_is_the_base(tmp_path):
 
 def test_sweep_dotted_keys_quoted_or_nested_mean_the_same(tmp_path):
     write_case(tmp_path)
-    quoted = expand_sweep(write_sweep(tmp_path, '[grid]\n"heat_pump.carnot_efficiency" = [0.45, 0.55]\n'))
-    nested = expand_sweep(write_sweep(tmp_path, "[grid]\nheat_pump.carnot_efficiency = [0.45, 0.55]\n", name="n.toml"))
+    quoted = expand_sweep(write_sweep(tmp_path, '[grid]\n"heat_pump.lorenz_efficiency" = [0.45, 0.55]\n'))
+    nested = expand_sweep(write_sweep(tmp_path, "[grid]\nheat_pump.lorenz_efficiency = [0.45, 0.55]\n", name="n.toml"))
     assert [c.hash for c in quoted] == [c.hash for c in nested]
 
 
@@ -78,7 +78,7 @@ def test_case_hash_same_inputs_in_other_key_order_and_explicit_defaults(tmp_path
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "case.toml").write_text(  # keys in another order, defaults spelt out, 12 for 12.0
         f'timeseries = "{SERIES}"\nname = "renamed"\nnetwork = "{NETWORK}"\n'
-        "[grid]\nimport_limit_MW = 12\n[heat_pump]\ncarnot_efficiency = 0.5\n[horizon]\nhours = 24\nstart_hour = 0\n"
+        "[grid]\nimport_limit_MW = 12\n[heat_pump]\nlorenz_efficiency = 0.67\n[horizon]\nhours = 24\nstart_hour = 0\n"
         "[economics]\nco2_price_EUR_per_t = 80.0\n",
         encoding="utf-8",
     )
@@ -105,12 +105,12 @@ def test_case_hash_follows_file_bytes_not_file_names(tmp_path):
 
 def test_sweep_unknown_path_names_file_key_and_suggestion(tmp_path):
     write_case(tmp_path)
-    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_mw" = [4, 8]\n"carnot_eficiency" = [0.5]\n')
+    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_mw" = [4, 8]\n"lorenz_eficiency" = [0.5]\n')
     with pytest.raises(CaseError) as error:
         expand_sweep(sweep)
     assert error.value.problems == [
         f"{sweep}: [grid] key 'grid.import_limit_mw': not a case field; did you mean 'grid.import_limit_MW'?",
-        f"{sweep}: [grid] key 'carnot_eficiency': not a case field; did you mean 'heat_pump.carnot_efficiency'?",
+        f"{sweep}: [grid] key 'lorenz_eficiency': not a case field; did you mean 'heat_pump.lorenz_efficiency'?",
     ]
 
 
@@ -124,7 +124,7 @@ def test_sweep_every_case_problem_reported_together_before_any_run(tmp_path):
     write_case(tmp_path)
     sweep = write_sweep(
         tmp_path,
-        '[grid]\n"heat_pump.carnot_efficiency" = [0.5, 1.5]\n'
+        '[grid]\n"heat_pump.lorenz_efficiency" = [0.5, 1.5]\n'
         '[[scenario]]\nname = "ok"\n'
         '[[scenario]]\nname = "missing_prices"\noverrides = { timeseries = "nowhere.csv" }\n',
     )
@@ -133,13 +133,13 @@ def test_sweep_every_case_problem_reported_together_before_any_run(tmp_path):
     problems = error.value.problems
     assert len(problems) == 2
     assert problems[0].startswith(
-        f"{sweep}: key 'heat_pump.carnot_efficiency': Input should be less than or equal to 1"
+        f"{sweep}: key 'heat_pump.lorenz_efficiency': Input should be less than or equal to 1"
     )
-    assert problems[0].endswith(", got 1.5 (cases 'ok,carnot_efficiency=1.5', 'missing_prices,carnot_efficiency=1.5')")
+    assert problems[0].endswith(", got 1.5 (cases 'ok,lorenz_efficiency=1.5', 'missing_prices,lorenz_efficiency=1.5')")
     # a case whose parameters are invalid is not read further, so its missing file shows in the other case
     assert (
         problems[1]
-        == f"{tmp_path / 'nowhere.csv'}: time series file not found (case 'missing_prices,carnot_efficiency=0.5')"
+        == f"{tmp_path / 'nowhere.csv'}: time series file not found (case 'missing_prices,lorenz_efficiency=0.5')"
     )
 
 

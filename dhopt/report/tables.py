@@ -72,7 +72,7 @@ def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
     return [
         [
             "heat pumps",
-            f"{hp['carnot_efficiency']:.2f} of the Carnot COP, {hp['investment_EUR_per_MW'] / 1e6:,.2f} M EUR/MW",
+            f"{hp['lorenz_efficiency']:.2f} of the Lorenz COP, {hp['investment_EUR_per_MW'] / 1e6:,.2f} M EUR/MW",
         ],
         [
             "grid",
