@@ -4,7 +4,7 @@
 
     sweep.json              what this directory holds (the sweep's identity); another sweep is refused
     cases/<hash>/           one complete directory per finished case, or none: results.nc,
-                            design.csv, kpis.json (as ``dhopt run --out``), case.toml, status.json
+                            design.csv, kpis.json, manifest.json (as ``dhopt run --out``), case.toml, status.json
     kpis.csv                one row per case: name, hash, status, error, parameters, every KPI
     combined.nc             the same with a ``scenario`` dimension (hourly series with keep_hourly)
 

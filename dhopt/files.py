@@ -6,7 +6,9 @@ report modules can use it without loading the model.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -38,3 +40,29 @@ def new_directory(parent: Path, prefix: str) -> Path:
         except FileExistsError:
             continue
         return path
+
+
+def temporary_names(name: str) -> str:
+    """The glob pattern of the temporary files `write_atomically` makes for a file called `name`."""
+    return f".{name}.*.tmp"
+
+
+def remove_stale_temporaries(directory: Path, names) -> None:
+    """Remove temporary files that an interrupted or killed writer of `names` left in `directory`."""
+    for name in names:
+        for stale in directory.glob(temporary_names(name)):
+            stale.unlink(missing_ok=True)
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def free_bytes(directory: Path) -> int:
+    """Bytes free on the file system that holds `directory`."""
+    return shutil.disk_usage(directory).free

@@ -6,6 +6,7 @@ This is the only module that reads Pyomo values.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,10 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from dhopt.backup import unmet_backup
-from dhopt.files import write_atomically
+from dhopt.errors import CaseError
+from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
 from dhopt.inputs import Inputs, installed_options
-from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, RESULTS_NC, dataset_problems
+from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
 from dhopt.schema import RESULT_FILES as RESULT_FILES  # re-exported: dhopt.run imports it from here
 
 
@@ -254,18 +256,44 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def write_results(out_dir: Path, ds: xr.Dataset, figures: dict[str, float], design: pd.DataFrame) -> list[Path]:
-    """Write results.nc, design.csv and kpis.json into `out_dir`; each file appears complete or not at all.
+    """Write results.nc, design.csv and kpis.json into `out_dir`, then manifest.json with the run's id and
+    each file's SHA-256; the manifest of an earlier run goes first, so a folder whose writing stopped has
+    none and the readers (`dhopt.schema.result_paths`) refuse it. Each file appears complete or not at all;
+    a write that fails (no space, no permission) raises a one-line `CaseError`.
 
     `ds` must hold every variable of `dhopt.schema.VARIABLES` (the readers refuse a file without them)."""
     unreadable = dataset_problems(ds, out_dir / RESULTS_NC)
     if unreadable:  # a bug here, not a user's error
         raise ValueError("\n".join(unreadable))
-    out_dir.mkdir(parents=True, exist_ok=True)
     targets = {
         out_dir / RESULTS_NC: lambda p: ds.to_netcdf(p, engine="h5netcdf"),
         out_dir / DESIGN_CSV: lambda p: design.to_csv(p, index=False),
         out_dir / KPIS_JSON: lambda p: Path(p).write_text(json.dumps(figures, indent=2) + "\n"),
     }
-    for path, write in targets.items():
-        write_atomically(path, write)
-    return list(targets)
+    try:
+        prepare_output(out_dir, needed_bytes=2 * ds.nbytes)
+        (out_dir / MANIFEST_JSON).unlink(missing_ok=True)
+        files = {path.name: digest(write_atomically(path, write)) for path, write in targets.items()}
+        manifest = {"run_id": uuid.uuid4().hex, "files": files}
+        write_atomically(out_dir / MANIFEST_JSON, lambda p: Path(p).write_text(json.dumps(manifest, indent=2) + "\n"))
+    except (OSError, RuntimeError) as error:  # h5py reports a full disk as a RuntimeError
+        raise CaseError(f"{out_dir}: cannot write the results ({error}); free space or choose another --out") from None
+    return [*targets, out_dir / MANIFEST_JSON]
+
+
+def prepare_output(out_dir: Path, needed_bytes: int = 0) -> None:
+    """Make `out_dir` ready for results before any is written: a folder (created if absent) that a file
+    can be created in, with `needed_bytes` free, and no temporary file a killed run left; else a
+    one-line `CaseError`."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CaseError(f"--out {out_dir}: expected a folder for the results, got an existing file")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out_dir, (*RESULT_FILES, MANIFEST_JSON))
+        write_atomically(out_dir / ".write-check", lambda p: None).unlink()
+    except OSError as error:
+        raise CaseError(f"--out {out_dir}: cannot write there ({error.strerror or error})") from None
+    if needed_bytes and free_bytes(out_dir) < needed_bytes:
+        raise CaseError(
+            f"--out {out_dir}: {free_bytes(out_dir) / 1e6:,.0f} MB free, the results need about {needed_bytes / 1e6:,.0f} MB"
+        )

@@ -28,7 +28,15 @@ from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import SIZED_VARIABLES, design_of
 from dhopt.network import Network, load_network
 from dhopt.reduce import Reduction, drop_campus_routes, reduce_network, with_built_pipes
-from dhopt.results import RESULT_FILES, design_table, kpis, network_layer, to_dataset, write_results
+from dhopt.results import (
+    RESULT_FILES,
+    design_table,
+    kpis,
+    network_layer,
+    prepare_output,
+    to_dataset,
+    write_results,
+)
 from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport
 
@@ -309,6 +317,7 @@ def run_case(
     case = load_case(case_path or DEFAULT_CASE)
     if out_dir is not None:
         _refuse_overwriting_inputs(case, Path(out_dir))
+        prepare_output(Path(out_dir))  # a folder results can be written to, checked before the solve
     solution = solve_case(case, options, cache=cache, phases=phases)
     if out_dir is not None:
         report, dataset = solution.solve, solution.dataset

@@ -8,15 +8,18 @@ line naming the file and what is missing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import xarray as xr
 
 from dhopt.errors import CaseError
+from dhopt.files import digest
 
 RESULTS_NC, DESIGN_CSV, KPIS_JSON = "results.nc", "design.csv", "kpis.json"
 RESULT_FILES = (RESULTS_NC, DESIGN_CSV, KPIS_JSON)
+MANIFEST_JSON = "manifest.json"  # written last: the run's id and each result file's SHA-256
 DESIGN_COLUMNS = ("component", "id", "quantity", "value")  # design.csv; kpis.json: KPI name -> number
 CASE_ATTRS = ("case_json",)  # results.nc attributes the hydraulic check needs (the case as JSON)
 
@@ -97,7 +100,29 @@ def result_paths(result_dir: Path, names: Iterable[str] = RESULT_FILES) -> dict[
     absent = [path for path in paths.values() if not path.is_file()]
     if absent:
         raise CaseError([f"{path}: missing; write it with dhopt run CASE --out {result_dir}" for path in absent])
+    mixed = manifest_problems(result_dir, paths)
+    if mixed:
+        raise CaseError(mixed)
     return paths
+
+
+def manifest_problems(result_dir: Path, paths: dict[str, Path]) -> list[str]:
+    """One line per file of `paths` that the folder's manifest does not vouch for: no manifest (a run
+    stopped while writing), or a file whose SHA-256 is not the one its run wrote (files of two runs)."""
+    again = f"run dhopt run CASE --out {result_dir} again"
+    try:
+        listed = json.loads((result_dir / MANIFEST_JSON).read_text(encoding="utf-8"))["files"]
+    except FileNotFoundError:
+        return [
+            f"{result_dir / MANIFEST_JSON}: missing, so the results are incomplete (a run stopped while writing); {again}"
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [f"{result_dir / MANIFEST_JSON}: unreadable ({error}); {again}"]
+    return [
+        f"{path}: not the file its run wrote (manifest {result_dir / MANIFEST_JSON}): files of different runs; {again}"
+        for name, path in paths.items()
+        if not isinstance(listed, dict) or listed.get(name) != digest(path)
+    ]
 
 
 def read_dataset(path: Path, names: Iterable[str], problems: list[str], attrs: Iterable[str] = ()) -> xr.Dataset | None:

@@ -64,6 +64,7 @@ def test_batch_broken_case_recorded_and_others_finish(swept):
             "results.nc",
             "design.csv",
             "kpis.json",
+            "manifest.json",
             "case.toml",
             "status.json",
         }

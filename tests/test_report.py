@@ -17,6 +17,7 @@ import xarray as xr
 
 from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
 from dhopt.errors import CaseError
+from dhopt.files import digest
 from dhopt.kpi_format import HEADLINE, kpi
 from dhopt.report import case_report, write_batch_report, write_report
 from dhopt.report.balance import balance_figure
@@ -134,6 +135,11 @@ def test_report_unreadable_kpis_names_the_file(result_dir, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(result_dir, broken, ignore=shutil.ignore_patterns("report*"))
     (broken / "kpis.json").write_text("{not json")
+    with pytest.raises(CaseError, match=r"kpis\.json: not the file its run wrote"):
+        write_report(broken)  # the manifest catches it first
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["files"]["kpis.json"] = digest(broken / "kpis.json")  # as if the run itself had written it
+    (broken / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(CaseError, match=r"kpis\.json: not valid JSON"):
         write_report(broken)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -11,12 +12,12 @@ import xarray as xr
 from builders import radial_zone, solved_result
 
 from dhopt.errors import CaseError
-from dhopt.files import new_directory, write_atomically
+from dhopt.files import digest, new_directory, write_atomically
 from dhopt.planning.hydraulics import open_result
 from dhopt.report.files import write_file
 from dhopt.report.load import load_result
 from dhopt.results import write_results
-from dhopt.schema import RESULT_FILES, RESULTS_NC, VARIABLES, dataset_problems
+from dhopt.schema import KPIS_JSON, MANIFEST_JSON, RESULT_FILES, RESULTS_NC, VARIABLES, dataset_problems
 
 TEMPERATURES = {"supply_max_degC": 80.0, "return_degC": 40.0}
 
@@ -25,6 +26,12 @@ TEMPERATURES = {"supply_max_degC": 80.0, "return_degC": 40.0}
 def result_dir(tmp_path_factory):
     """A solved four-hour result of the small radial network (as ``dhopt run --out``)."""
     return solved_result(tmp_path_factory.mktemp("result"), *radial_zone(), 4, TEMPERATURES)
+
+
+def _restamp(folder) -> None:
+    """Make `folder`'s manifest vouch for the files now in it."""
+    files = {name: digest(folder / name) for name in RESULT_FILES}
+    (folder / MANIFEST_JSON).write_text(json.dumps({"run_id": "test", "files": files}))
 
 
 def _mode(path) -> int:
@@ -42,8 +49,8 @@ def test_written_files_get_the_mode_open_gives_under_the_umask(result_dir, tmp_p
     finally:
         os.umask(previous)
     assert _mode(staged) == mode | (0o111 & ~umask) and staged.name.startswith(".tmp-")
-    assert [p.name for p in written] == list(RESULT_FILES)
-    assert {p.name: _mode(p) for p in written} == dict.fromkeys(RESULT_FILES, mode)
+    assert [p.name for p in written] == [*RESULT_FILES, MANIFEST_JSON]
+    assert {p.name: _mode(p) for p in written} == dict.fromkeys([*RESULT_FILES, MANIFEST_JSON], mode)
     assert _mode(report) == mode
 
 
@@ -80,6 +87,7 @@ def test_readers_name_the_file_and_what_is_missing(result_dir, tmp_path):
     with xr.open_dataset(result_dir / RESULTS_NC, engine="h5netcdf") as ds:
         stored = ds.load()
     stored.drop_vars(["pipe_flow_MW"]).assign(cop=stored["cop"].T).to_netcdf(broken / RESULTS_NC, engine="h5netcdf")
+    _restamp(broken)  # as an older dhopt's complete folder would be
     with pytest.raises(CaseError) as report:
         load_result(broken)
     assert report.value.problems == [
@@ -103,3 +111,75 @@ def test_a_missing_result_directory_or_file_is_one_line_each(tmp_path):
     assert empty.value.problems == [
         f"{tmp_path / name}: missing; write it with dhopt run CASE --out {tmp_path}" for name in RESULT_FILES
     ]
+
+
+def test_a_folder_with_files_of_two_runs_or_a_stopped_write_is_refused(result_dir, tmp_path):
+    mixed = tmp_path / "mixed"
+    shutil.copytree(result_dir, mixed)
+    figures = json.loads((mixed / KPIS_JSON).read_text())
+    (mixed / KPIS_JSON).write_text(json.dumps({**figures, "annual_cost_EUR": 1.0}))  # another run's kpis.json
+    with pytest.raises(CaseError) as refused:
+        load_result(mixed)
+    assert refused.value.problems == [
+        f"{mixed / KPIS_JSON}: not the file its run wrote (manifest {mixed / MANIFEST_JSON}): files of different "
+        f"runs; run dhopt run CASE --out {mixed} again"
+    ]
+    (mixed / MANIFEST_JSON).unlink()  # as a run killed while writing leaves it
+    with pytest.raises(CaseError, match=r"manifest\.json: missing, so the results are incomplete"):
+        open_result(mixed)
+
+
+def test_a_rewrite_removes_what_a_killed_writer_left_and_marks_the_set_anew(result_dir, tmp_path):
+    result = load_result(result_dir)
+    out = tmp_path / "out"
+    write_results(out, result.dataset, result.kpis, result.design)
+    first = json.loads((out / MANIFEST_JSON).read_text())
+    (out / ".results.nc.0123456789ab.tmp").write_bytes(b"half a file")  # SIGKILL during a write
+    write_results(out, result.dataset, result.kpis, result.design)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, MANIFEST_JSON])
+    again = json.loads((out / MANIFEST_JSON).read_text())
+    assert again["run_id"] != first["run_id"] and again["files"] == first["files"]
+    assert load_result(out).kpis == result.kpis
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_solve(tmp_path):
+    from builders import campus, consumer, existing, write_case, write_network, write_series
+
+    from dhopt.run import run_case
+
+    nodes = [("S", 0, 0, campus()), ("C", 10, 0, consumer(1.0))]
+    case = write_case(tmp_path, write_network(tmp_path, nodes, [("P", "S", "C", existing(100, 10.0))]),
+                      write_series(tmp_path, 2), 2)  # fmt: skip
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for out, expected in [
+        (afile, f"--out {afile}: expected a folder for the results, got an existing file"),
+        (afile / "sub", f"--out {afile / 'sub'}: cannot write there (Not a directory)"),
+    ]:
+        phases = []
+        with pytest.raises(CaseError) as refused:
+            run_case(case, out, progress=phases.append)
+        assert refused.value.problems == [expected]
+        assert not any(line.startswith("solve") for line in phases)  # nothing was solved
+
+
+def test_a_write_that_fails_after_the_solve_is_one_line_and_leaves_no_manifest(result_dir, tmp_path, monkeypatch):
+    result = load_result(result_dir)
+    import dhopt.results as results
+
+    monkeypatch.setattr(results, "free_bytes", lambda directory: 1000)
+    with pytest.raises(CaseError, match=r"out: 0 MB free, the results need about [0-9.]+ MB$"):
+        write_results(tmp_path / "out", result.dataset, result.kpis, result.design)
+
+    def full_disk(self, path, **kwargs):
+        raise RuntimeError("NetCDF: HDF error (No space left on device)")
+
+    monkeypatch.undo()
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", full_disk)
+    with pytest.raises(CaseError) as failed:
+        write_results(tmp_path / "full", result.dataset, result.kpis, result.design)
+    assert failed.value.problems == [
+        f"{tmp_path / 'full'}: cannot write the results (NetCDF: HDF error (No space left on device)); free space or "
+        "choose another --out"
+    ]
+    assert list((tmp_path / "full").iterdir()) == []

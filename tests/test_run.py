@@ -71,7 +71,7 @@ def test_the_public_solve_path_is_what_dhopt_run_writes(tmp_path):
     assert solution.solve.status is SolveStatus.OPTIMAL and f"{solution.solve.status}" == "optimal"
     assert solution.kpis["objective_EUR"] == pytest.approx(written.kpis["objective_EUR"], rel=1e-9)
     assert solution.kpis["objective_EUR"] == pytest.approx(solution.solve.objective_EUR, rel=1e-9)
-    assert solution.written == [] and len(written.written) == 3
+    assert solution.written == [] and len(written.written) == 4  # three files and their manifest
     assert set(solution.timings_s) >= {"load", "reduce", "solve", "reference"}
     on_disk = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert on_disk["co2_saved_t"] == pytest.approx(solution.kpis["co2_saved_t"], rel=1e-9)
