@@ -1,8 +1,6 @@
 """`python -m dhopt` runs the command line."""
 
-import sys
-
-from dhopt.cli import main
+from dhopt.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

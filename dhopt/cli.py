@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import logging
 import math
 import signal
 import sys
@@ -463,6 +464,8 @@ def _connect(args) -> None:
 
 
 def _interrupt(signum, frame):
+    """Ctrl-C or SIGTERM: stop like Ctrl-C, without the dump of the model rule it stopped in."""
+    logging.getLogger("pyomo").setLevel(logging.CRITICAL + 1)
     raise KeyboardInterrupt
 
 
@@ -472,8 +475,30 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or an argument refused in one line
         return int(stop.code or 0)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)  # a terminated run stops like Ctrl-C: written files stay whole
+    if threading.current_thread() is not threading.main_thread():
+        return _handled(args)
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    level = logging.getLogger("pyomo").level  # `_interrupt` silences Pyomo on the way out
+    for number in kept:  # a terminated run stops like Ctrl-C: written files stay whole
+        signal.signal(number, _interrupt)
+    try:
+        return _handled(args)
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
+        logging.getLogger("pyomo").setLevel(level)
+
+
+def entry() -> None:
+    """The ``dhopt`` command: `main`, then exit with its code; a SIGTERM that comes once the work is done
+    and written (while Python shuts down) no longer turns the exit code into 143."""
+    code = main()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def _handled(args: argparse.Namespace) -> int:
+    """The command's exit code; a `DhoptError` or an interrupt as one line on stderr."""
     try:
         code = args.handler(args)
     except DhoptError as error:
@@ -487,4 +512,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
