@@ -15,27 +15,42 @@ from dhopt.inputs import Inputs
 
 
 def explain_infeasible(inputs: Inputs) -> list[str]:
-    """Lines naming the constraint family that conflicts, with the hours and sizes involved."""
+    """A line naming the conflict when the inputs show one (must-run heat that demand, losses and
+    storage cannot take), or a line saying that none was found; never a guess at the cause."""
     must_run = float(inputs.plants["must_run_MW"].sum())
     demand = inputs.demand_MW.to_numpy().sum(axis=1)
     losses = float(inputs.fixed_loss_MW_per_K.sum()) * inputs.loss_drive_K.to_numpy()
-    storage_MW = float(inputs.storage_sites.sum()) * inputs.scalars.storage_power_per_MWh
-    surplus = must_run - (demand + losses + storage_MW)
-    hours = inputs.demand_MW.index.to_numpy()
-    if must_run > 0 and (surplus > 1e-9).any():
-        worst = int(np.argmax(surplus))
-        plants = ", ".join(inputs.plants.index[inputs.plants["must_run_MW"] > 0])
+    surplus = must_run - (demand + losses)  # must-run heat the network's demand and losses do not take [MW]
+    stuck = _heat_left_over(surplus, inputs) if must_run > 0 else None
+    if stuck is None:
         return [
-            f"must-run heat has nowhere to go in {int((surplus > 1e-9).sum())} hours (first: hour "
-            f"{hours[np.argmax(surplus > 1e-9)]}; worst: hour {hours[worst]}, where plants {plants} must deliver "
-            f"{must_run:.2f} MW but demand {demand[worst]:.2f} MW + losses {losses[worst]:.2f} MW + storage "
-            f"charging {storage_MW:.2f} MW absorb only {must_run - surplus[worst]:.2f} MW); constraint families "
-            "plants.heat_MW (lower bound must_run_MW) and heat_balance - lower must_run_MW or add demand"
+            "no cause found in the inputs (must-run heat fits demand, losses and storage every hour); run with "
+            "--verbose for HiGHS's log"
         ]
+    hours = inputs.demand_MW.index.to_numpy()
+    plants = ", ".join(inputs.plants.index[inputs.plants["must_run_MW"] > 0])
+    capacity_MWh = float(inputs.storage_sites.sum())
     return [
-        "no structural conflict found in the inputs (must-run heat always fits); the conflict lies in "
-        "constraint family heat_balance together with pipe and plant limits - run with --verbose for HiGHS's log"
+        f"must-run heat has nowhere to go from hour {hours[stuck]}: plants {plants} must deliver {must_run:.2f} MW "
+        f"but demand {demand[stuck]:.2f} MW + losses {losses[stuck]:.2f} MW take only {must_run - surplus[stuck]:.2f} "
+        f"MW, and storage ({capacity_MWh:,.0f} MWh, {capacity_MWh * inputs.scalars.storage_power_per_MWh:.2f} MW) "
+        "cannot take the rest or give it back later; constraint families plants.heat_MW (lower bound must_run_MW), "
+        "heat_balance and storage - lower must_run_MW or add demand"
     ]
+
+
+def _heat_left_over(surplus: np.ndarray, inputs: Inputs) -> int | None:
+    """First hourly step whose must-run surplus s_t [MW] storage cannot take, filling it within its
+    power P and capacity E and emptying it where s_t < 0; or, the level being cyclic, the last step
+    when more is stored over the horizon than can be given back. None when every surplus fits."""
+    capacity_MWh = float(inputs.storage_sites.sum())
+    power_MW, level = capacity_MWh * inputs.scalars.storage_power_per_MWh, 0.0
+    for t, s in enumerate(surplus):
+        if s > 1e-9 and (s > power_MW + 1e-9 or level + s > capacity_MWh + 1e-6):
+            return t
+        level = max(level + s, 0.0)
+    taken, returned = float(np.clip(surplus, 0.0, None).sum()), float(np.clip(-surplus, 0.0, None).sum())
+    return len(surplus) - 1 if taken > returned + 1e-6 else None
 
 
 def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:

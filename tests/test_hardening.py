@@ -38,9 +38,21 @@ def test_must_run_with_nowhere_to_go_is_explained(tmp_path):
     with pytest.raises(InfeasibleError) as caught:
         run_case(case)
     text = str(caught.value)
-    assert "must-run heat has nowhere to go in 4 hours (first: hour 0" in text
-    assert "plants G must deliver 6.00 MW but demand 2.00 MW" in text
-    assert "plants.heat_MW (lower bound must_run_MW) and heat_balance" in text
+    assert "must-run heat has nowhere to go from hour 0: plants G must deliver 6.00 MW but demand 2.00 MW" in text
+    assert "constraint families plants.heat_MW (lower bound must_run_MW), heat_balance and storage" in text
+
+
+def test_must_run_that_storage_takes_but_cannot_give_back_is_explained(tmp_path):
+    # 40 MW must-run against 1 MW of demand: a 5,000 MWh store takes 39 MW (< its 83 MW) every hour
+    # of the 4, but its level is cyclic, so it can never give that heat back: the conflict is named
+    wte = {"technology": "waste_to_energy", "capacity_MW": 50.0, "must_run_MW": 40.0}
+    case = plant_and_consumer(tmp_path, wte, consumer_MW=1.0, storage={"nodes": ["C"], "max_MWh": 5000.0})
+    with pytest.raises(InfeasibleError) as caught:
+        run_case(case)
+    text = str(caught.value)
+    assert "must-run heat has nowhere to go from hour 3: plants G must deliver 40.00 MW" in text
+    assert "storage (5,000 MWh, 83.33 MW) cannot take the rest or give it back later" in text
+    assert "always fits" not in text
 
 
 def test_cli_infeasible_exits_3_with_reason(tmp_path, capsys):
