@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dhopt.errors import CaseError
+from dhopt.files import input_file_problem
 
 HOURS_PER_YEAR = 8760
 REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
@@ -355,10 +356,11 @@ def parse_case_spec(path: Path, data: dict) -> CaseSpec:
 def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Series]:
     """Read the hourly CSV: the rows of the horizon (checked for gaps and non-numbers) and each
     column's largest value over the whole file."""
-    if not path.is_file():
-        raise CaseError(f"{path}: time series file not found")
+    problem = input_file_problem(path)
+    if problem:
+        raise CaseError(f"{path}: time series file {problem}")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise CaseError(f"{path}: not a readable CSV file ({str(error).splitlines()[0]})") from None
     problems = [f"{path}: column '{c}': missing (expected hourly values)" for c in REQUIRED_SERIES if c not in frame]
@@ -400,12 +402,15 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
 
 def read_toml(path: Path, what: str = "case") -> dict:
     """Parse a TOML file (never executed); a missing or malformed file is a one-line `CaseError`."""
+    problem = input_file_problem(path)
+    if problem:
+        raise CaseError(f"{path}: {what} file {problem}")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{path}: {what} file not found") from None
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark is accepted
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise CaseError(f"{path}: not valid TOML ({error})") from None
+    except OSError as error:
+        raise CaseError(f"{path}: {what} file cannot be read ({error.strerror or error})") from None
 
 
 def load_case(path: str | Path) -> Case:

@@ -6,9 +6,11 @@ report modules can use it without loading the model.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -66,3 +68,42 @@ def digest(path: Path) -> str:
 def free_bytes(directory: Path) -> int:
     """Bytes free on the file system that holds `directory`."""
     return shutil.disk_usage(directory).free
+
+
+MAX_INPUT_MB_VARIABLE = "DHOPT_MAX_INPUT_MB"
+DEFAULT_MAX_INPUT_MB = 100.0  # a 200 MB GeoJSON takes ~4.5 GB of memory to load
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+
+
+def max_input_bytes() -> float:
+    """Largest input file read [bytes]: ``DHOPT_MAX_INPUT_MB`` (a positive number of MB) or 100 MB."""
+    text = os.environ.get(MAX_INPUT_MB_VARIABLE, "")
+    try:
+        mb = float(text) if text else DEFAULT_MAX_INPUT_MB
+    except ValueError:
+        mb = DEFAULT_MAX_INPUT_MB
+    return (mb if mb > 0 and mb == mb else DEFAULT_MAX_INPUT_MB) * 1e6
+
+
+def input_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as an input file, in words ("not found", "a directory, expected a
+    file", "a symlink loop", a FIFO or device, too large), or None for a regular file of a readable size.
+    Checked before reading, so a FIFO never blocks and a huge file is never loaded."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "not found" if not os.path.islink(path) else "a broken symbolic link"
+    except OSError as error:  # ELOOP: a symlink loop; EACCES, ENAMETOOLONG ...
+        return "a symbolic link loop" if error.errno == errno.ELOOP else f"cannot be read ({error.strerror or error})"
+    if stat.S_ISDIR(info.st_mode):
+        return "a directory, expected a file"
+    for test, name in _SPECIAL:
+        if test(info.st_mode):
+            return f"{name}, expected a regular file"
+    if info.st_size > max_input_bytes():
+        return (
+            f"{info.st_size / 1e6:.3g} MB, larger than the {max_input_bytes() / 1e6:.3g} MB an input may have "
+            f"(set {MAX_INPUT_MB_VARIABLE} to read it)"
+        )
+    return None

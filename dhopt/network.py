@@ -20,6 +20,7 @@ import pandas as pd
 
 from dhopt.cooling import COOLING_TYPES, cooling_default
 from dhopt.errors import NetworkError
+from dhopt.files import input_file_problem
 from dhopt.physics import pipe_catalogue
 from dhopt.technologies import TECHNOLOGIES, plant_defaults
 
@@ -149,8 +150,8 @@ def _read(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool]:
     elif name.endswith((".nodes.csv", ".edges.csv")):
         stem = path.name[: -len(".nodes.csv")]
         nodes_path, edges_path = path.with_name(stem + ".nodes.csv"), path.with_name(stem + ".edges.csv")
-    elif not path.exists():
-        raise NetworkError(f"{path}: file not found")
+    elif input_file_problem(path):
+        raise NetworkError(f"{path}: file {input_file_problem(path)}")
     elif path.suffix.lower() in (".geojson", ".json"):
         return _read_geojson(path, problems)
     else:
@@ -165,6 +166,9 @@ def _read(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool]:
 
 
 def _read_text(path: Path) -> str:
+    problem = input_file_problem(path)
+    if problem:
+        raise NetworkError(f"{path}: file {problem}")
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -260,6 +264,9 @@ def _line(value) -> list[tuple[float, float]] | None:
 def _read_csv(path: Path, which: str, order: int) -> tuple[_Table | None, str | None]:
     """The table of one CSV file, or None and the one line saying why it cannot be read."""
     file = str(path)
+    problem = input_file_problem(path)
+    if problem:
+        return None, f"{file}: file {problem}"
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dhopt.case import Case, CaseSpec, case_from_dict, load_case, read_toml
 from dhopt.errors import CaseError
+from dhopt.files import input_file_problem
 
 HASH_FORMAT = 1  # bump when the hashed content changes meaning, so old results are not reused
 PATH_KEYS = ("network", "timeseries")
@@ -180,6 +181,9 @@ def _with_overrides(base: dict, overrides: dict[str, Any], directory: Path) -> d
 
 def _sha256_file(path: Path, cache: dict[Path, str]) -> str:
     if path not in cache:
+        problem = input_file_problem(path)
+        if problem:
+            raise CaseError(f"{path}: file {problem}")
         cache[path] = hashlib.sha256(path.read_bytes()).hexdigest()
     return cache[path]
 
@@ -260,7 +264,7 @@ def expand_sweep(path: str | Path) -> list[SweepCase]:
     _check_sweep(path, spec)
     base_path = (path.parent / spec.base).resolve()
     load_case(base_path)  # a broken base is reported against its own file, once
-    base = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    base = tomllib.loads(base_path.read_text(encoding="utf-8-sig"))
     for key in PATH_KEYS:
         base[key] = str((base_path.parent / base[key]).resolve())
 

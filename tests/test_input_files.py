@@ -1,0 +1,88 @@
+"""Input paths that are not regular files, or too large, are refused in one line before anything reads them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dhopt.cli import main
+from dhopt.data import DEFAULT_NETWORK, DEFAULT_TIMESERIES
+from dhopt.errors import CaseError
+from dhopt.sweep import expand_sweep
+
+
+def case_file(directory, network=DEFAULT_NETWORK, series=DEFAULT_TIMESERIES, text: str | None = None):
+    path = directory / "case.toml"
+    path.write_text(text or f'name = "x"\nnetwork = "{network}"\ntimeseries = "{series}"\n[horizon]\nhours = 24\n')
+    return path
+
+
+def refused(capsys, *argv) -> list[str]:
+    assert main(["validate", *map(str, argv)]) == 2
+    return capsys.readouterr().err.splitlines()
+
+
+def test_a_directory_as_the_case_is_one_line(tmp_path, capsys):
+    assert refused(capsys, tmp_path) == [f"dhopt: error: {tmp_path}: case file a directory, expected a file"]
+
+
+def test_a_symlink_loop_and_a_broken_link_are_one_line(tmp_path, capsys):
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    assert refused(capsys, tmp_path / "a.toml") == [
+        f"dhopt: error: {tmp_path / 'a.toml'}: case file a symbolic link loop"
+    ]
+    (tmp_path / "gone.geojson").symlink_to(tmp_path / "nowhere.geojson")
+    case = case_file(tmp_path, network=tmp_path / "gone.geojson")
+    assert refused(capsys, case) == [
+        f"dhopt: error: {case}: key 'network': file not found: {tmp_path / 'nowhere.geojson'}"
+    ]  # the link is followed to the file it names
+
+
+def test_a_fifo_as_the_network_never_blocks(tmp_path):
+    fifo = tmp_path / "net.geojson"
+    os.mkfifo(fifo)
+    case = case_file(tmp_path, network=fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "dhopt", "validate", str(case)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"dhopt: error: {fifo}: file a FIFO (named pipe), expected a regular file"]
+
+
+def test_a_device_as_the_time_series_is_named_so(tmp_path, capsys):
+    case = case_file(tmp_path, series="/dev/null")
+    assert refused(capsys, case) == [
+        "dhopt: error: /dev/null: time series file a character device, expected a regular file"
+    ]
+
+
+def test_an_input_above_the_size_limit_is_refused_before_it_is_read(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DHOPT_MAX_INPUT_MB", "0.01")  # 10 kB: the default time series is larger
+    size_MB = os.path.getsize(DEFAULT_TIMESERIES) / 1e6
+    assert refused(capsys, case_file(tmp_path)) == [
+        f"dhopt: error: {DEFAULT_TIMESERIES}: time series file {size_MB:.3g} MB, larger than the 0.01 MB an input "
+        "may have (set DHOPT_MAX_INPUT_MB to read it)"
+    ]
+
+
+def test_a_toml_with_a_byte_order_mark_is_read_like_the_json_and_csv_loaders(tmp_path):
+    case = case_file(tmp_path)
+    case.write_bytes(b"\xef\xbb\xbf" + case.read_bytes())
+    assert main(["validate", str(case)]) == 0
+
+
+@pytest.mark.parametrize("network", ["empty", "net.nodes.csv"])
+def test_a_sweep_network_override_without_its_files_is_one_line(tmp_path, network):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "net.nodes.csv").write_text("id,kind,x_m,y_m\n")
+    case_file(tmp_path)
+    sweep = tmp_path / "s.sweep.toml"
+    sweep.write_text(f'base = "case.toml"\n[[scenario]]\nname = "a"\noverrides = {{ network = "{network}" }}\n')
+    with pytest.raises(CaseError) as error:
+        expand_sweep(sweep)
+    missing = tmp_path / "empty" / "nodes.csv" if network == "empty" else tmp_path / "net.edges.csv"
+    assert len(error.value.problems) == 1 and error.value.problems[0].startswith(f"{missing}: file not found")
