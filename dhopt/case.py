@@ -28,7 +28,7 @@ declared so in `dhopt.inputs`, and `tests/test_reuse.py` checks the two agree)."
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # every number finite
 
 
 class Horizon(_Section):
@@ -46,12 +46,14 @@ class Horizon(_Section):
 class Temperatures(_Section):
     supply_max_degC: float = Field(80.0, gt=0, lt=150, description="supply at the design outdoor temperature [degC]")
     supply_min_degC: float = Field(65.0, gt=0, lt=150, description="supply in warm weather [degC]")
-    design_outdoor_degC: float = Field(-12.0, description="DS 418 design outdoor temperature, Copenhagen [degC]")
+    design_outdoor_degC: float = Field(
+        -12.0, ge=-60, le=30, description="DS 418 design outdoor temperature, Copenhagen [degC]"
+    )
     heating_limit_degC: float = Field(
-        16.0, description="outdoor temperature from which supply is at its minimum [degC]"
+        16.0, ge=-30, le=40, description="outdoor temperature from which supply is at its minimum [degC]"
     )
     return_degC: float = Field(40.0, gt=0, lt=150, description="network return temperature [degC]")
-    ground_degC: float = Field(8.0, description="undisturbed soil temperature at pipe depth [degC]")
+    ground_degC: float = Field(8.0, ge=-20, le=40, description="undisturbed soil temperature at pipe depth [degC]")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -360,7 +362,7 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
     if problem:
         raise CaseError(f"{path}: time series file {problem}")
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
+        frame = pd.read_csv(path, encoding="utf-8-sig", na_filter=False)  # a cell's own text in errors
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise CaseError(f"{path}: not a readable CSV file ({str(error).splitlines()[0]})") from None
     problems = [f"{path}: column '{c}': missing (expected hourly values)" for c in REQUIRED_SERIES if c not in frame]

@@ -264,7 +264,21 @@ def _check_min_supply(case: Case, network: Network) -> None:
 def _profile_share(case: Case, consumers: pd.DataFrame) -> pd.DataFrame:
     """Each consumer profile's share of the annual heat in every step [1/h] (time x profile, sorted)."""
     profiles = pd.Index(sorted(pd.unique(consumers["profile"])), name="profile")
+    for profile in profiles:
+        _check_range(
+            case, profile, case.timeseries[profile].to_numpy(), 0.0, 1.0, "a share of the year between 0 and 1"
+        )
     return case.timeseries[profiles].rename_axis(index="time", columns="profile")
+
+
+def _check_range(case: Case, column: str, values: np.ndarray, low: float, high: float, expected: str) -> None:
+    """A one-line `CaseError` at the first value of a time-series column outside [low, high]."""
+    outside = np.flatnonzero((values < low) | (values > high))
+    if outside.size:
+        row = int(outside[0]) + case.spec.horizon.start_hour + 2  # the file's line: header, then hour 0
+        raise CaseError(
+            f"{case.timeseries_path}: row {row}: column '{column}': expected {expected}, got {values[outside[0]]:g}"
+        )
 
 
 def _sources(case: Case, network: Network, supply_degC: np.ndarray):
@@ -273,7 +287,8 @@ def _sources(case: Case, network: Network, supply_degC: np.ndarray):
     heat, cop, direct = {}, {}, {}
     for node_id, row in frame.iterrows():
         utilisation = _series_column(case, network, node_id, row["profile"], "source")
-        heat[node_id] = row["it_load_MW"] * row["recovered_share"] * np.clip(utilisation, 0.0, None)
+        _check_range(case, row["profile"], utilisation, 0.0, 1.0, f"a utilisation between 0 and 1 (source '{node_id}')")
+        heat[node_id] = row["it_load_MW"] * row["recovered_share"] * utilisation
         cooling_K = hp.source_cooling_K
         if cooling_K is None:  # the evaporator cooling of the source's cooling type
             cooling_K = cooling_default(row["cooling"], "source_cooling_K")

@@ -44,7 +44,7 @@ _DEMAND_FIELDS = ("homes", "annual_heat_MWh", "peak_kW")
 # numeric node fields: kind they belong to, required?, rule, what is expected
 _NODE_NUMBERS = {
     "it_load_MW": ("source", True, "positive", "a positive number of MW"),
-    "source_temperature_degC": ("source", False, "finite", "a number of °C"),
+    "source_temperature_degC": ("source", False, "source temperature", "a source temperature between 5 and 95 °C"),
     "recovered_share": ("source", False, "share", "a share between 0 and 1"),
     "capacity_MW": ("plant", True, "positive", "a positive number of MW"),
     "must_run_MW": ("plant", False, "non-negative", "a non-negative number of MW"),
@@ -69,6 +69,9 @@ _RULES = {
     "non-negative": lambda v: np.isfinite(v) & (v >= 0),
     "share": lambda v: (v >= 0) & (v <= 1),
     "supply temperature": lambda v: (v >= 20) & (v <= 150),  # [°C]: from ultra-low to steam-era networks
+    "source temperature": lambda v: (v >= 5) & (v <= 95),  # [°C]: liquid cooling water, never ice or steam
+    "coordinate": lambda v: np.isfinite(v) & (np.abs(v) <= 1e8),  # [m]: beyond any projected CRS (40,000 km)
+    "length": lambda v: np.isfinite(v) & (v > 0) & (v <= 1e6),  # [m]: longer than any heat transmission line
 }
 
 
@@ -437,7 +440,7 @@ def _node_frame(table: _Table, problems: _Problems) -> pd.DataFrame:
     columns = {"kind": kind}
     for axis in ("x_m", "y_m"):  # GeoJSON coordinates were checked with the geometry
         needed_by = "" if table.from_geometry else "every node"
-        columns[axis] = check.number(axis, everyone, "finite", "a number of metres", needed_by)
+        columns[axis] = check.number(axis, everyone, "coordinate", "a coordinate within 1e8 m", needed_by)
     for name, (owner, required, rule, expected) in _NODE_NUMBERS.items():
         columns[name] = check.number(name, of[owner], rule, expected, f"a {owner}" if required else "")
     for name, (limit, unit, mistaken) in _PLAUSIBLE.items():
@@ -500,14 +503,15 @@ def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFra
     for i in np.flatnonzero((ends["from"] == ends["to"]) & pd.notna(ends["from"])):
         check.line(i, "to", "a node other than the 'from' node", f"{ends['to'][i]!r} again (a pipe cannot loop)")
     status = check.choice("status", PIPE_STATUSES, everyone, "every pipe")
-    length = check.number(
-        "length_m", everyone, "positive", "a positive number of metres", "" if table.from_geometry else "every pipe"
-    )
+    expected = "a length between 0 and 1,000 km in metres"
+    length = check.number("length_m", everyone, "length", expected, "" if table.from_geometry else "every pipe")
     if table.from_geometry:
         given = check.present(table.column("length_m"))
         geometric = np.array(table.column("_geometry_length_m"), dtype=float)
         for i in np.flatnonzero(~given & (geometric <= 0)):
-            check.line(i, "length_m", "a positive number of metres", "nothing, and the geometry is 0 m long")
+            check.line(i, "length_m", expected, "nothing, and the geometry is 0 m long")
+        for i in np.flatnonzero(~given & ~_RULES["length"](geometric) & (geometric > 0)):
+            check.line(i, "length_m", expected, f"nothing, and the geometry is {geometric[i]:.3g} m long")
         length = np.where(given, length, np.where(geometric > 0, geometric, np.nan))
     dn, dn_options = _dns(check, status)
     upgrade_dn_options = _upgrades(check, status, dn)

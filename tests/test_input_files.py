@@ -86,3 +86,47 @@ def test_a_sweep_network_override_without_its_files_is_one_line(tmp_path, networ
         expand_sweep(sweep)
     missing = tmp_path / "empty" / "nodes.csv" if network == "empty" else tmp_path / "net.edges.csv"
     assert len(error.value.problems) == 1 and error.value.problems[0].startswith(f"{missing}: file not found")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("temperatures", "ground_degC", "nan", "temperatures.ground_degC"),
+        ("heat_pump", "investment_EUR_per_MW", "inf", "heat_pump.investment_EUR_per_MW"),
+        ("demand", "unmet_penalty_EUR_per_MWh", "inf", "demand.unmet_penalty_EUR_per_MWh"),
+        ("temperatures", "heating_limit_degC", "inf", "temperatures.heating_limit_degC"),
+        ("temperatures", "ground_degC", "-500.0", "temperatures.ground_degC"),
+    ],
+)
+def test_non_finite_or_impossible_case_numbers_are_refused(tmp_path, capsys, section, key, value, expected):
+    case = case_file(tmp_path)
+    case.write_text(case.read_text() + f"[{section}]\n{key} = {value}\n")
+    lines = refused(capsys, case)
+    assert len(lines) == 1 and f"key '{expected}'" in lines[0] and "Traceback" not in lines[0]
+
+
+def _series_with(tmp_path, column: str, row: int, text: str):
+    lines = DEFAULT_TIMESERIES.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[row].split(",")
+    cells[header.index(column)] = text
+    lines[row] = ",".join(cells)
+    path = tmp_path / "series.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_time_series_cell_is_shown_as_written_and_ranges_are_checked(tmp_path, capsys):
+    series = _series_with(tmp_path, "electricity_price_EUR_per_MWh", 3, "n/a")
+    assert refused(capsys, case_file(tmp_path, series=series)) == [
+        f"dhopt: error: {series}: row 4: column 'electricity_price_EUR_per_MWh': expected a number, got 'n/a'"
+    ]
+    series = _series_with(tmp_path, "it_utilisation", 5, "50")  # documented 0..1
+    assert refused(capsys, case_file(tmp_path, series=series)) == [
+        f"dhopt: error: {series}: row 6: column 'it_utilisation': expected a utilisation between 0 and 1 "
+        "(source 'campus'), got 50"
+    ]
+    series = _series_with(tmp_path, "residential", 2, "-0.001")
+    assert refused(capsys, case_file(tmp_path, series=series)) == [
+        f"dhopt: error: {series}: row 3: column 'residential': expected a share of the year between 0 and 1, got -0.001"
+    ]

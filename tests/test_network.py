@@ -314,9 +314,11 @@ def test_network_unknown_file_type_raises(tmp_path):
         ({"B1": {"must_run_MW": 25}}, r"feature 1 \(id 'B1'\): field 'must_run_MW': expected at most capacity_MW"),
         (
             {"P3": {"length_m": -5}},
-            r"feature 7 \(id 'P3'\): field 'length_m': expected a positive number of "
+            r"feature 7 \(id 'P3'\): field 'length_m': expected a length between 0 and 1,000 km in "
             r"metres, got -5",
         ),
+        ({"P3": {"length_m": 1e15}}, r"feature 7 \(id 'P3'\): field 'length_m': expected a length .*got 1000000000000000"),
+        ({"S1": {"source_temperature_degC": -500}}, r"field 'source_temperature_degC': expected a source temp"),
         ({"P3": {"length_m": 0}}, r"feature 7 \(id 'P3'\): field 'length_m': .*got 0"),
         (
             {"P3": {"to": "C9"}},
