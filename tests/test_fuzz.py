@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import tomllib
 
@@ -74,9 +75,60 @@ def test_case_mutations_raise_only_dhopt_errors(base, changes):
         if isinstance(table, dict):
             table[key] = value
     try:
-        case_from_dict(folder / "case.toml", mutated)
+        case = case_from_dict(folder / "case.toml", mutated)
     except DhoptError as error:
         assert error.problems and all("\n" not in line for line in error.problems)
+    else:  # an accepted case holds only finite numbers
+        assert all(math.isfinite(v) for v in _numbers(case.spec.model_dump()))
+
+
+def _numbers(tree) -> list[float]:
+    """Every int or float in a nested dict/list."""
+    if isinstance(tree, dict):
+        return [v for item in tree.values() for v in _numbers(item)]
+    if isinstance(tree, list):
+        return [v for item in tree for v in _numbers(item)]
+    return [float(tree)] if isinstance(tree, (int, float)) and not isinstance(tree, bool) else []
+
+
+NODE_NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([-500.0, 1e308, -1e308, 50.0, 1e15])
+)
+
+
+@given(
+    field=st.sampled_from(["x_m", "y_m", "capacity_MW", "homes", "source_temperature_degC", "recovered_share"]),
+    value=NODE_NUMBERS,
+    length=st.one_of(st.none(), NODE_NUMBERS),
+)
+def test_network_numbers_are_finite_and_in_range_or_refused(base, field, value, length):
+    from dhopt.network import load_network
+
+    folder, _ = base
+    directory = folder / "network_fuzz"
+    directory.mkdir(exist_ok=True)
+    source = {"kind": "source", "it_load_MW": 5.0, "cooling": "liquid"}
+    nodes = [("S", 0, 0, source), ("G", 0, 10, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 5.0}),
+             ("C", 50, 0, {"kind": "consumer", "homes": 10})]  # fmt: skip
+    at = {"x_m": 0, "y_m": 0, "capacity_MW": 1, "homes": 2, "source_temperature_degC": 0, "recovered_share": 0}[field]
+    node_id, x, y, properties = nodes[at]
+    if field in ("x_m", "y_m"):
+        x, y = (value, y) if field == "x_m" else (x, value)
+    else:
+        properties = {**properties, field: value}
+    nodes[at] = (node_id, x, y, properties)
+    pipe = {"status": "existing", "dn": 50, **({} if length is None else {"length_m": length})}
+    path = write_network(directory, nodes, [("L", "S", "C", pipe), ("M", "G", "C", {"status": "existing", "dn": 50})])
+    try:
+        network = load_network(path)
+    except DhoptError as error:
+        assert error.problems and all("\n" not in line for line in error.problems)
+        return
+    numbers = network.nodes.select_dtypes("number").to_numpy().ravel()
+    assert all(math.isfinite(v) for v in numbers[~(numbers != numbers)])  # NaN only where a field is absent
+    assert all(0 < v <= 1e6 for v in network.pipes["length_m"])
+    sources = network.nodes[network.nodes["kind"] == "source"]
+    assert sources["source_temperature_degC"].between(5, 95).all() and sources["recovered_share"].between(0, 1).all()
 
 
 @given(text=st.text(max_size=300))
