@@ -288,7 +288,7 @@ def _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stre
                 try:
                     outcome = future.result()
                 except Exception as error:  # worker crash (KilledWorker), a cancelled task, or a bug
-                    outcome = _crash(error)
+                    outcome = _lost(error)
                 _store(out / "cases", futures[future], outcome)
                 progress.update(outcome["status"])
         except BaseException:
@@ -296,15 +296,93 @@ def _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stre
             raise
 
 
-def _run_loop(sweep_path, todo, out, options, progress, reuse) -> None:
-    for case in todo:
-        files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
+def _run_loop(sweep_path, todo, out, options, progress, reuse, isolate: bool) -> None:
+    """The cases one after the other: in one child process (`_CaseProcess`), or with `isolate` false in
+    this one (a crash of the solver then ends the batch)."""
+    with _CaseProcess() if isolate else ExitStack() as runner:
+        for case in todo:
+            files = {name: p.read_bytes() for name, p in input_files(case.case).items()}
+            task = (portable_case(case.case), files, options, _shown(sweep_path, case), reuse)
+            outcome = runner.run(task) if isolate else _in_process(task)
+            _store(out / "cases", case, outcome)
+            progress.update(outcome["status"])
+
+
+def _in_process(task: tuple) -> dict[str, Any]:
+    try:
+        return run_case_files(*task)
+    except Exception as error:  # a bug in one case should not stop the others
+        return _crash(error)
+
+
+class _CaseProcess:
+    """One child process that runs cases one after another (keeping its built models between them), so
+    a case that crashes the process (a segfault in the solver, the out-of-memory killer) takes down only
+    that process: the case is recorded as crashed with its signal, the next one gets a fresh process."""
+
+    def __enter__(self) -> _CaseProcess:
+        self._start()
+        return self
+
+    def __exit__(self, *exc) -> None:
         try:
-            outcome = run_case_files(portable_case(case.case), files, options, _shown(sweep_path, case), reuse)
-        except Exception as error:  # a bug in one case should not stop the others
+            self._connection.send(None)  # the child's loop ends
+        except OSError:
+            pass
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a clean interpreter: no threads or solver state copied
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, run_case_files), daemon=True)
+        self._process.start()
+        child.close()
+
+    def run(self, task: tuple) -> dict[str, Any]:
+        """The outcome of `run_case_files(*task)` in the child; a crash recorded when the child dies."""
+        try:
+            self._connection.send(task)
+            return self._connection.recv()
+        except (EOFError, OSError):
+            self._process.join()
+            outcome = _died(self._process.exitcode)
+            self._start()
+            return outcome
+
+
+def _serve(connection, runner) -> None:
+    """The child's loop: run each task sent, send back its outcome (a bug in one case is recorded)."""
+    while (task := connection.recv()) is not None:
+        try:
+            outcome = runner(*task)
+        except Exception as error:
             outcome = _crash(error)
-        _store(out / "cases", case, outcome)
-        progress.update(outcome["status"])
+        connection.send(outcome)
+
+
+def _lost(error: BaseException) -> dict[str, Any]:
+    """The record of a Dask task that did not return: a lost worker (killed, crashed, or its task
+    cancelled with it) is recorded as crashed; any other exception as the bug it is."""
+    name = type(error).__name__
+    if name in ("KilledWorker", "CancelledError", "FutureCancelledError", "CommClosedError"):
+        text = f"the worker running this case was lost ({name}: {str(error).strip().splitlines()[0] if str(error).strip() else 'no message'})"
+        return {**_crash(RuntimeError(text)), "error_type": "Crashed"}
+    return _crash(error)
+
+
+def _died(exitcode: int | None) -> dict[str, Any]:
+    """The record of a case whose process died: by which signal, or with which exit code."""
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        how = f"signal {-exitcode} ({signal.Signals(-exitcode).name})"
+    else:
+        how = f"exit code {exitcode}"
+    return {**_crash(RuntimeError(f"the process running this case died: {how}")), "error_type": "Crashed"}
 
 
 def run_sweep(
@@ -317,11 +395,14 @@ def run_sweep(
     retry_failed: bool = False,
     quiet: bool = False,
     reuse: bool = True,
+    isolate: bool = True,
 ) -> SweepSummary:
     """Run every case of a sweep not yet in ``out_dir`` and combine all results.
 
     ``workers``: processes of the local Dask cluster (default: one per core); ``0`` runs the
-    cases one after the other in this process, without Dask. ``scheduler``: address of an
+    cases one after the other without Dask, in one child process that a crashing case takes down alone
+    (it is recorded as crashed with its signal and the next case gets a new process), or with
+    ``isolate`` false in this process. ``scheduler``: address of an
     existing Dask scheduler instead. ``options``: HiGHS settings of each case (`run_case_files`). Cases with a
     result (ok or failed) are skipped, failed ones are run again with ``retry_failed``.
     ``quiet``: no progress line and no summary on stdout. ``reuse``: each worker keeps its built
@@ -338,7 +419,7 @@ def run_sweep(
         progress = _Progress(len(todo), stream)
         try:
             if todo and workers == 0 and not scheduler:
-                _run_loop(sweep_path, todo, out, options, progress, reuse)
+                _run_loop(sweep_path, todo, out, options, progress, reuse, isolate)
             elif todo:
                 _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stream, reuse)
         finally:

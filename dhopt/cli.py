@@ -214,8 +214,12 @@ def _add_case_commands(commands) -> None:
     _out_option(batch, "result directory (default NAME.batch beside the sweep file NAME.sweep.toml)")
     batch.add_argument(
         "--workers", type=whole_number(0), metavar="N", help="local workers (default: one per core; 0: one case "
-        "after the other in this process, without Dask)",
+        "after the other without Dask, in one child process a crashing case takes down alone)",
     )  # fmt: skip
+    batch.add_argument("--retry-failed", action="store_true", help="run failed and crashed cases again "
+                       "(default: a rerun skips every case with a record)")  # fmt: skip
+    batch.add_argument("--in-process", dest="isolate", action="store_false", help="with --workers 0: run the "
+                       "cases in this process (for debugging; a solver crash then ends the batch)")  # fmt: skip
     batch.add_argument("--scheduler", metavar="ADDRESS", help="submit to an existing Dask scheduler instead")
     batch.add_argument("--hourly", action="store_true", help="keep hourly series in the combined dataset")
     batch.add_argument(
@@ -366,6 +370,8 @@ def _batch(args) -> None:
         options=solve_options(args),
         keep_hourly=args.hourly,
         reuse=args.reuse,
+        isolate=args.isolate,
+        retry_failed=args.retry_failed,
     )
 
 

@@ -117,3 +117,15 @@ def solved_result(tmp_path: Path, nodes: list, pipes: list, hours: int, temperat
     out = tmp_path / "result"
     run_case(case, out)
     return out
+
+
+def segfault_at_4_MW(case, files, options, shown=None, reuse=True):
+    """A stand-in for `dhopt.batch.run_case_files` whose process dies by SIGSEGV on the 4 MW case."""
+    import json
+    import os
+    import signal
+
+    if case["grid"]["import_limit_MW"] == 4.0:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return {"status": "ok", "error": "", "error_type": "", "solver_status": "optimal", "wall_s": 0.0,
+            "files": {"kpis.json": json.dumps({"co2_t": case["grid"]["import_limit_MW"]}).encode()}}  # fmt: skip

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 import xarray as xr
+from builders import segfault_at_4_MW
 from test_sweep import NETWORK, write_case, write_sweep
 
 from dhopt import batch
@@ -147,13 +148,13 @@ def test_batch_interrupted_run_leaves_whole_cases_and_resumes_the_rest(tmp_path,
     calls: list[str] = []
     monkeypatch.setattr(batch, "run_case_files", _fake_outcome(calls, interrupt_at=3))
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+        run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, isolate=False)
     cases = sorted(p.name for p in (tmp_path / "out" / "cases").iterdir())
     assert len(cases) == 2 and not any(name.startswith(".") for name in cases)
     assert not (tmp_path / "out" / "kpis.csv").exists()
     (tmp_path / "out" / "cases" / ".tmp-leftover").mkdir()  # as a killed run would leave it
     calls.clear()
-    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, isolate=False)
     assert calls == ["import_limit_MW=12", "import_limit_MW=16"]
     assert (summary.ran, summary.skipped, summary.ok) == (2, 2, 4)
     assert not (tmp_path / "out" / "cases" / ".tmp-leftover").exists()
@@ -165,12 +166,12 @@ def test_batch_unexpected_exception_recorded_and_retried_on_request(tmp_path, mo
     sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_MW" = [4.0, 8.0]\n')
     calls: list[str] = []
     monkeypatch.setattr(batch, "run_case_files", _fake_outcome(calls, crash_at=1))
-    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, isolate=False)
     assert (summary.ok, summary.failed) == (1, 1)
     table = pd.read_csv(summary.kpis_csv, keep_default_na=False)
     assert table["error"].tolist() == ["RuntimeError: boom", ""]
-    assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True).ran == 0
-    retried = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True)
+    assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, isolate=False).ran == 0
+    retried = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True, isolate=False)
     assert (retried.ran, retried.ok, retried.failed) == (1, 2, 0)
 
 
@@ -203,3 +204,35 @@ def test_batch_cases_differing_in_prices_reuse_the_models_with_the_same_answers(
     for column in ("objective_EUR", "co2_t", "hp_capacity_MW", "reference_co2_t"):
         assert warm[column].to_numpy() == pytest.approx(cold[column].to_numpy(), rel=1e-6), column
     assert warm["objective_EUR"].nunique() == 3  # the prices matter
+
+
+def test_a_case_that_kills_its_process_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
+    # the first case's process dies by SIGSEGV (as a solver crash); the batch records it with the signal,
+    # runs the others in a new process, and a resume skips it unless asked to retry
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_MW" = [4.0, 8.0, 12.0]\n')
+    monkeypatch.setattr(batch, "run_case_files", segfault_at_4_MW)  # a module function: it reaches the child
+    summary = run_sweep(sweep, tmp_path / "out", workers=0, quiet=True)
+    assert (summary.ran, summary.ok, summary.failed) == (3, 2, 1)
+    table = pd.read_csv(summary.kpis_csv, keep_default_na=False).set_index("scenario")
+    assert (
+        table.loc["import_limit_MW=4", "error"]
+        == "RuntimeError: the process running this case died: signal 11 (SIGSEGV)"
+    )
+    assert table.loc["import_limit_MW=8", "status"] == "ok" and table.loc["import_limit_MW=12", "status"] == "ok"
+    status = json.loads(
+        (summary.out_dir / "cases" / table.loc["import_limit_MW=4", "hash"] / "status.json").read_text()
+    )
+    assert status["error_type"] == "Crashed"
+    assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True).ran == 0  # skipped on resume
+    assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True).ran == 1
+
+
+def test_a_lost_dask_worker_is_recorded_as_a_crash_not_as_a_bug():
+    class KilledWorker(Exception):  # the name distributed gives it
+        pass
+
+    lost = batch._lost(KilledWorker("Attempted to run task on 3 different workers, all of which died"))
+    assert lost["error_type"] == "Crashed" and lost["status"] == "failed"
+    assert lost["error"].startswith("RuntimeError: the worker running this case was lost (KilledWorker: Attempted")
+    assert batch._lost(ValueError("a bug"))["error"] == "ValueError: a bug"

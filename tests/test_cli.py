@@ -188,9 +188,9 @@ def test_cli_batch_passes_the_solver_options_to_each_case(tmp_path, monkeypatch)
                 "files": {"kpis.json": json.dumps({"co2_t": 1.0}).encode()}}  # fmt: skip
 
     monkeypatch.setattr(batch, "run_case_files", solved)
-    argv = ["batch", str(sweep), "--workers", "0", "--time-limit", "5", "--mip-gap", "0.01"]
+    argv = ["batch", str(sweep), "--workers", "0", "--in-process", "--time-limit", "5", "--mip-gap", "0.01"]
     assert main([*argv, "--out", str(tmp_path / "given")]) == 0
-    assert main(["batch", str(sweep), "--workers", "0", "--out", str(tmp_path / "defaults")]) == 0
+    assert main(["batch", str(sweep), "--workers", "0", "--in-process", "--out", str(tmp_path / "defaults")]) == 0
     given = SolveOptions(time_limit_s=5.0, mip_gap=0.01)
     assert received == [given, given, SolveOptions(), SolveOptions()]
     assert {options.threads for options in received} == {1}  # one HiGHS thread per worker unless --threads
