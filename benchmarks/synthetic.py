@@ -40,8 +40,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from dhopt.case import Pipes
 from dhopt.data import DEFAULT_TIMESERIES as SERIES
-from dhopt.physics import heating_curve, pipe_capacity_MW, pipe_catalogue
+from dhopt.physics import allowed_mass_flow_kg_per_s, heating_curve, pipe_capacity_MW, pipe_catalogue
 
 FLAVOURS = ("existing", "candidate")
 
@@ -99,8 +100,11 @@ class _Sizing:
 
 def _sizing(series_path: Path = SERIES) -> _Sizing:
     series = pd.read_csv(series_path)
-    catalogue = pipe_catalogue()
-    capacity = pd.Series(pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0), index=catalogue.index)
+    catalogue, basis = pipe_catalogue(), Pipes()  # the default hydraulic basis
+    flow = allowed_mass_flow_kg_per_s(
+        catalogue["inner_diameter_m"].to_numpy(), basis.max_pressure_drop_Pa_per_m, basis.max_velocity_m_per_s
+    )
+    capacity = pd.Series(pipe_capacity_MW(flow, 1.0), index=catalogue.index)
     supply = heating_curve(
         series["outdoor_temperature_degC"].to_numpy(), SUPPLY_MAX_DEGC, SUPPLY_MIN_DEGC, DESIGN_DEGC, LIMIT_DEGC
     )

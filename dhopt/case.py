@@ -152,6 +152,17 @@ class Pipes(_Section):
         json_schema_extra=RESOLVABLE,
     )
     lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]", json_schema_extra=RESOLVABLE)
+    max_pressure_drop_Pa_per_m: float = Field(
+        80.0,
+        ge=10,
+        le=1000,
+        description="hydraulic basis: largest frictional pressure drop at capacity, the upper end of the isoplus "
+        "catalogue's 60-80 Pa/m design flows; design guides use 100-200 [Pa/m]",
+    )
+    max_velocity_m_per_s: float = Field(
+        3.0, gt=0, le=10, description="hydraulic basis: largest mean velocity (binds from DN600 at 80 Pa/m) [m/s]"
+    )
+    roughness_mm: float = Field(0.01, gt=0, le=5, description="absolute wall roughness, new steel [mm]")
 
 
 class Grid(_Section):

@@ -287,9 +287,13 @@ def _add_hydraulics_command(commands) -> None:
     )  # fmt: skip
     hydraulics.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
     hydraulics.add_argument(
-        "--max-pressure-drop", type=positive_float, default=250.0, metavar="PA_PER_M", help="default 250 Pa/m"
-    )
-    hydraulics.add_argument("--max-velocity", type=positive_float, default=3.0, metavar="M_PER_S", help="default 3 m/s")
+        "--max-pressure-drop", type=positive_float, metavar="PA_PER_M",
+        help="default: the case's [pipes] max_pressure_drop_Pa_per_m, the basis of the model's pipe capacities",
+    )  # fmt: skip
+    hydraulics.add_argument(
+        "--max-velocity", type=positive_float, metavar="M_PER_S",
+        help="default: the case's [pipes] max_velocity_m_per_s",
+    )  # fmt: skip
     hydraulics.add_argument(
         "--min-supply-degC", type=finite_float, default=50.0, metavar="DEGC",
         help="lowest supply at a consumer without its own min_supply_degC (default 50, domestic hot water)",
@@ -412,12 +416,12 @@ def _pareto(args) -> None:
 
 
 def _hydraulics(args) -> int:
-    from dhopt.planning.hydraulics import Limits, check_dataset, open_result, summary_lines
+    from dhopt.planning.hydraulics import case_limits, check_dataset, open_result, summary_lines
     from dhopt.planning.hydraulics_figure import hydraulics_figure
     from dhopt.planning.output import write_figure, write_table
 
-    limits = Limits(args.max_pressure_drop, args.max_velocity, args.min_supply_degC)
     ds = open_result(args.result_dir)
+    limits = case_limits(ds, args.max_pressure_drop, args.max_velocity, args.min_supply_degC)
     check = check_dataset(ds, limits)
     written = [
         write_table(args.result_dir / "hydraulics.csv", check.pipes),

@@ -81,6 +81,9 @@ class Scalars:
     pipe_fixed_EUR_per_m: float = declared("pipe cost per metre [EUR/m]", RESULTS)
     pipe_EUR_per_m_per_mm: float = declared("pipe cost per metre and mm of DN [EUR/m/mm]", RESULTS)
     # (the pipe cost figures reach the model only through `Inputs.options["annual_cost_EUR"]`)
+    max_pressure_drop_Pa_per_m: float = declared("hydraulic basis: frictional pressure drop at capacity [Pa/m]")
+    max_velocity_m_per_s: float = declared("hydraulic basis: largest mean velocity [m/s]")
+    roughness_m: float = declared("absolute roughness of the pipe wall [m]")
 
     def pipe_annual_EUR(self, length_m: np.ndarray, dn_mm: np.ndarray) -> np.ndarray:
         """Annual cost of new pipes: a L (c_fixed + c_dn DN) [EUR/yr]."""
@@ -116,7 +119,7 @@ class Inputs:
         "contract: indexed part of the heat price, a x electricity price + b x avoided plant's cost [EUR/MWh]",
         RESULTS,
     )
-    pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn")
+    pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's)")
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
         "installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)",
@@ -363,22 +366,27 @@ def _heat_price_index(case: Case, network: Network, electricity: np.ndarray, pla
 
 def pipe_options(scalars: Scalars, pipes: pd.DataFrame) -> pd.DataFrame:
     """One row per (pipe, DN) choice with capacity and loss per kelvin and its annual cost: every
-    candidate DN, and for an existing pipe its installed DN (no cost) and any upgrade DNs (costed
-    like a new pipe of that DN, which replaces the installed one). ``pipes``: the network's pipe table."""
+    candidate DN, and for an existing pipe its installed DN (no cost; its own inner diameter where the
+    network gives one) and any upgrade DNs (costed like a new pipe of that DN, which replaces the
+    installed one). Capacity: the mass flow at the case's hydraulic basis (`physics.allowed_mass_flow_kg_per_s`)
+    times c_p [MW/K]. ``pipes``: the network's pipe table."""
     exploded = (pipes["dn_options"] + pipes["upgrade_dn_options"]).explode()
-    catalogue = physics.pipe_catalogue().reindex(exploded.to_numpy().astype(int))
     length_m = pipes["length_m"].reindex(exploded.index).to_numpy()
-    candidate = exploded.to_numpy().astype(float) != pipes["dn"].reindex(exploded.index).to_numpy()  # new pipes
+    installed = exploded.to_numpy().astype(float) == pipes["dn"].reindex(exploded.index).to_numpy()
     dn = exploded.to_numpy().astype(int)
-    capacity = physics.pipe_capacity_MW(catalogue["max_mass_flow_kg_per_s"].to_numpy(), 1.0)
+    own = pipes["inner_diameter_m"] if "inner_diameter_m" in pipes else pd.Series(np.nan, index=pipes.index)
+    inner_m, outer_m = physics.pipe_diameters_m(dn, np.where(installed, own.reindex(exploded.index), np.nan))
+    diameters, position = np.unique(inner_m, return_inverse=True)  # a few sizes: each solved once
+    flow = physics.allowed_mass_flow_kg_per_s(
+        diameters, scalars.max_pressure_drop_Pa_per_m, scalars.max_velocity_m_per_s, scalars.roughness_m
+    )[position]
+    capacity = physics.pipe_capacity_MW(flow, 1.0)
     return pd.DataFrame(
         {
             "capacity_MW_per_K": capacity,
             "limit_MW_per_K": capacity,  # what the model lets flow; reduction tightens it to the flow bound
-            "loss_MW_per_K": physics.pair_loss_conductance_W_per_mK(catalogue["outer_diameter_m"].to_numpy())
-            * length_m
-            * 1e-6,
-            "annual_cost_EUR": np.where(candidate, scalars.pipe_annual_EUR(length_m, dn), 0.0),
+            "loss_MW_per_K": physics.pair_loss_conductance_W_per_mK(outer_m) * length_m * 1e-6,
+            "annual_cost_EUR": np.where(installed, 0.0, scalars.pipe_annual_EUR(length_m, dn)),
         },
         index=pd.MultiIndex.from_arrays([exploded.index, dn], names=["pipe", "dn"]),
     )
@@ -420,6 +428,9 @@ def case_scalars(case: Case) -> Scalars:
         pipe_annuity=physics.annuity_factor(rate, spec.pipes.lifetime_yr),
         pipe_fixed_EUR_per_m=spec.pipes.fixed_EUR_per_m,
         pipe_EUR_per_m_per_mm=spec.pipes.EUR_per_m_per_mm,
+        max_pressure_drop_Pa_per_m=spec.pipes.max_pressure_drop_Pa_per_m,
+        max_velocity_m_per_s=spec.pipes.max_velocity_m_per_s,
+        roughness_m=spec.pipes.roughness_mm * 1e-3,
     )
 
 
@@ -497,7 +508,7 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         plant_cost_EUR_per_MWh=plant_cost,
         plant_electricity_per_heat=plant_electricity,
         heat_price_index_EUR_per_MWh=_heat_price_index(case, network, electricity, plant_cost),
-        pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn"]],
+        pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
         pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),

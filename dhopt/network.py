@@ -34,7 +34,9 @@ NODE_COLUMNS = (
     "technology", "capacity_MW", "must_run_MW", "marginal_cost_EUR_per_MWh", "co2_t_per_MWh",
     "electric_efficiency", "homes", "annual_heat_MWh", "peak_kW", "min_supply_degC",
 )  # fmt: skip
-PIPE_COLUMNS = ("from_node", "to_node", "length_m", "status", "dn", "dn_options", "upgrade_dn_options")
+PIPE_COLUMNS = (
+    "from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m", "dn_options", "upgrade_dn_options",
+)  # fmt: skip
 _TEXT_NODE_COLUMNS = ("kind", "cooling", "profile", "technology")
 _TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object  # pandas 2: object, None
 _CSV_REQUIRED = {"nodes": ("id", "kind", "x_m", "y_m"), "edges": ("id", "from", "to", "length_m", "status")}
@@ -72,6 +74,7 @@ _RULES = {
     "source temperature": lambda v: (v >= 5) & (v <= 95),  # [°C]: liquid cooling water, never ice or steam
     "coordinate": lambda v: np.isfinite(v) & (np.abs(v) <= 1e8),  # [m]: beyond any projected CRS (40,000 km)
     "length": lambda v: np.isfinite(v) & (v > 0) & (v <= 1e6),  # [m]: longer than any heat transmission line
+    "inner diameter": lambda v: np.isfinite(v) & (v >= 10) & (v <= 2000),  # [mm]: service pipe to DN2000
 }
 
 
@@ -82,7 +85,8 @@ class Network:
     ``nodes``: indexed by ``id`` (str); columns `NODE_COLUMNS` with defaults applied, NaN where a
     field does not apply to the node's kind (coordinates [m], loads and capacities [MW], demand
     [MWh], [kW]). ``pipes``: indexed by ``id`` (str); columns `PIPE_COLUMNS`: ends, trench length
-    [m], status, ``dn`` [mm] (NaN for candidates) and ``dn_options`` (sorted tuple of DNs).
+    [m], status, ``dn`` [mm] (NaN for candidates), ``inner_diameter_m`` (an existing pipe's own, from
+    ``inner_diameter_mm``; NaN: its DN's) and ``dn_options`` (sorted tuple of DNs).
     ``graph``: one node per node id, one edge per pipe (key = pipe id), attributes from the tables.
     """
 
@@ -513,7 +517,13 @@ def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFra
         for i in np.flatnonzero(~given & ~_RULES["length"](geometric) & (geometric > 0)):
             check.line(i, "length_m", expected, f"nothing, and the geometry is {geometric[i]:.3g} m long")
         length = np.where(given, length, np.where(geometric > 0, geometric, np.nan))
-    dn, dn_options = _dns(check, status)
+    inner_mm = check.number(
+        "inner_diameter_mm", status == "existing", "inner diameter", "an inner diameter between 10 and 2,000 mm"
+    )
+    candidate_inner = (status == "candidate") & check.present(table.column("inner_diameter_mm"))
+    check.flag(candidate_inner, "inner_diameter_mm", "nothing on a candidate (its dn_options are catalogue pipes)",
+               table.column("inner_diameter_mm"))  # fmt: skip
+    dn, dn_options = _dns(check, status, inner_mm)
     upgrade_dn_options = _upgrades(check, status, dn)
     frame = pd.DataFrame(
         {
@@ -522,6 +532,7 @@ def _pipe_frame(table: _Table, node_ids: set, problems: _Problems) -> pd.DataFra
             "length_m": length,
             "status": status,
             "dn": dn,
+            "inner_diameter_m": inner_mm / 1000.0,
             "dn_options": dn_options,
             "upgrade_dn_options": upgrade_dn_options,
         },
@@ -535,8 +546,10 @@ def _isin(values: np.ndarray, allowed: set, invert: bool = False) -> np.ndarray:
     return np.fromiter((v is not None and ((v in allowed) != invert) for v in values), dtype=bool, count=len(values))
 
 
-def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``dn`` of existing pipes [mm] (NaN for others) and ``dn_options`` of every pipe (tuple of DNs)."""
+def _dns(check: _Checker, status: np.ndarray, inner_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``dn`` of existing pipes [mm] (NaN for others) and ``dn_options`` of every pipe (tuple of DNs). An
+    existing pipe given by its inner diameter [mm] (``inner_mm``, NaN: not given) may have a DN not in the
+    catalogue (e.g. 175) or none: it is then named after the catalogue DN of the nearest inner diameter."""
     catalogue = pipe_catalogue().index.to_numpy()
     known = set(catalogue.tolist())
 
@@ -552,16 +565,27 @@ def _dns(check: _Checker, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dn = np.full(check.n, np.nan)
     options = _objects([None] * check.n)
     default = tuple(int(d) for d in catalogue)
+    listed_m = pipe_catalogue()["inner_diameter_m"].to_numpy()
     for i in np.flatnonzero(status == "existing"):
-        value = _to_dn(raw_dn[i])
-        if _absent(raw_dn[i]):
+        value, measured = _to_dn(raw_dn[i]), np.isfinite(inner_mm[i])
+        if _absent(raw_dn[i]) and measured:
+            value = int(catalogue[np.argmin(np.abs(listed_m - inner_mm[i] / 1000.0))])
+        elif _absent(raw_dn[i]):
             check.line(
-                i, "dn", "a catalogue DN in mm such as 150 or 'DN150' (required for an existing pipe)", "nothing"
-            )
-        elif value not in known:
-            check.line(i, "dn", "a catalogue DN in mm such as 150 or 'DN150'", describe(raw_dn[i]))
-        else:
-            dn[i], options[i] = value, (value,)
+                i, "dn", "a catalogue DN in mm such as 150 or 'DN150', or an inner_diameter_mm (one is required "
+                "for an existing pipe)", "nothing",
+            )  # fmt: skip
+            continue
+        elif measured and (value is None or not 0 < value <= 2000):
+            check.line(i, "dn", "a DN in mm such as 175 or 'DN175'", describe(raw_dn[i]))
+            continue
+        elif not measured and value not in known:
+            check.line(
+                i, "dn", "a catalogue DN in mm such as 150 or 'DN150' (or give inner_diameter_mm for another size)",
+                describe(raw_dn[i]),
+            )  # fmt: skip
+            continue
+        dn[i], options[i] = value, (value,)
     for i in np.flatnonzero(status == "candidate"):
         value = raw_options[i]
         if _absent(value):

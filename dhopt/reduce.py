@@ -180,9 +180,7 @@ def build_pipes(inputs: Inputs, chosen: dict[str, int]) -> Inputs:
     built = pd.Index(list(chosen), name="pipe")
     picked = pd.MultiIndex.from_tuples(chosen.items(), names=["pipe", "dn"])
     installed = options[installed_options(options, pipes)]["loss_MW_per_K"].droplevel("dn")
-    half_loss = 0.5 * (
-        options.loc[picked, "loss_MW_per_K"].droplevel("dn") - installed.reindex(built, fill_value=0.0)
-    )
+    half_loss = 0.5 * (options.loc[picked, "loss_MW_per_K"].droplevel("dn") - installed.reindex(built, fill_value=0.0))
     ends = pipes.loc[built]
     fixed_loss = (
         inputs.fixed_loss_MW_per_K.add(half_loss.groupby(ends["from_node"]).sum(), fill_value=0.0)
@@ -196,6 +194,7 @@ def build_pipes(inputs: Inputs, chosen: dict[str, int]) -> Inputs:
         pipes=pipes.assign(
             status=pipes["status"].where(~pipes.index.isin(built), "existing"),
             dn=pipes["dn"].where(~pipes.index.isin(built), pd.Series(chosen, dtype=float)),
+            inner_diameter_m=pipes["inner_diameter_m"].where(~pipes.index.isin(built)),  # built: the catalogue's
         ),
         options=options[keep].assign(annual_cost_EUR=lambda o: o["annual_cost_EUR"].where(~o.index.isin(picked), 0.0)),
         forced_dn=pd.concat([previous, members[members.isin(built)].map(chosen).astype(float)]),

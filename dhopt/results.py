@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 
+from dhopt import physics
 from dhopt.backup import unmet_backup
 from dhopt.errors import CaseError
 from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
@@ -132,6 +133,12 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
     upgrade_dn = np.where(upgradable, np.where(dn > pipes["dn"], dn, 0.0), np.nan)
     described = {"units": "mm", "description": "existing pipe upgraded to (0: kept, NaN: no upgrade options)"}
     upgrade = {"link_upgrade_dn": ("link", upgrade_dn, described)}
+    own = pipes["inner_diameter_m"].where(dn == pipes["dn"])  # an existing pipe given by its inner diameter
+    inner_m, outer_m = physics.pipe_diameters_m(dn.to_numpy(dtype=float), own.to_numpy(dtype=float))
+    diameters = {
+        "link_inner_diameter_m": ("link", inner_m, {"units": "m", "description": "NaN: not built"}),
+        "link_outer_diameter_m": ("link", outer_m, {"units": "m", "description": "steel; NaN: not built"}),
+    }
     return xr.Dataset(
         {
             "node_x_m": ("node", nodes["x_m"].to_numpy(dtype=float), {"units": "m"}),
@@ -144,6 +151,7 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
             "link_status": ("link", pipes["status"].to_numpy(dtype=str)),
             "link_dn": ("link", dn.to_numpy(dtype=float), {"units": "mm", "description": "NaN: not built"}),
             **upgrade,
+            **diameters,
             "link_model_pipe": ("link", model_pipe.fillna("").to_numpy(dtype=str)),
             "pipe_from_zone": ("pipe", inputs.pipes["from_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
             "pipe_to_zone": ("pipe", inputs.pipes["to_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),

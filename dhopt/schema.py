@@ -60,6 +60,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "link_length_m": (("link",), "m"),
     "link_status": (("link",), None),
     "link_dn": (("link",), "mm"),
+    "link_inner_diameter_m": (("link",), "m"),
+    "link_outer_diameter_m": (("link",), "m"),
     "link_model_pipe": (("link",), None),
 }
 REPORT_VARIABLES = (  # what `dhopt report` reads
@@ -72,7 +74,16 @@ REPORT_VARIABLES = (  # what `dhopt report` reads
 HYDRAULICS_VARIABLES = (  # what `dhopt hydraulics` reads: the network layer and the hourly flows
     *("node_x_m", "node_y_m", "node_kind", "node_zone", "node_annual_heat_MWh", "node_profile"),
     *("node_min_supply_degC", "profile_share", "link_from", "link_to", "link_length_m", "link_status"),
-    *("link_dn", "link_model_pipe", "pipe_from_zone", "pipe_to_zone", "pipe_flow_MW", "pipe_loss_MW"),
+    *(
+        "link_dn",
+        "link_inner_diameter_m",
+        "link_outer_diameter_m",
+        "link_model_pipe",
+        "pipe_from_zone",
+        "pipe_to_zone",
+        "pipe_flow_MW",
+        "pipe_loss_MW",
+    ),
     *("supply_temperature_degC", "demand_MW", "unmet_MW", "storage_charge_MW", "storage_discharge_MW"),
 )
 

@@ -29,8 +29,8 @@ PIPE_ANNUITY = physics.annuity_factor(0.04, 40)
 
 
 def capacity_MW(dn: int) -> float:
-    """Heat a DN carries at 80/40 degC [MW]."""
-    flow = physics.pipe_catalogue().loc[dn, "max_mass_flow_kg_per_s"]
+    """Heat a DN carries at 80/40 degC at the default hydraulic basis, 80 Pa/m and 3 m/s [MW]."""
+    flow = physics.allowed_mass_flow_kg_per_s(physics.pipe_catalogue().loc[dn, "inner_diameter_m"], 80.0, 3.0)
     return float(physics.pipe_capacity_MW(flow, DELTA_T_K))
 
 
@@ -130,8 +130,11 @@ def two_routes(tmp_path, near_dn: int, routes=("far", "near")):
              ("C", 2000, 1000, consumer(8.0)), ("G", 2000, 1010, plant("gas_boiler", DEAR))]  # fmt: skip
     route = {"status": "candidate", "dn_options": [200, 250, 300]}
     pipes = [
-        *[(name, "S", end, {**route, "length_m": length}) for name, end, length in
-          (("far", "J1", 2000.0), ("near", "J2", 1000.0)) if name in routes],
+        *[
+            (name, "S", end, {**route, "length_m": length})
+            for name, end, length in (("far", "J1", 2000.0), ("near", "J2", 1000.0))
+            if name in routes
+        ],
         ("E1", "J1", "C", existing(300, 100.0)),
         ("E2", "J2", "C", existing(near_dn, 100.0)),
         ("EG", "G", "C", existing(300, 10.0)),

@@ -317,7 +317,10 @@ def test_network_unknown_file_type_raises(tmp_path):
             r"feature 7 \(id 'P3'\): field 'length_m': expected a length between 0 and 1,000 km in "
             r"metres, got -5",
         ),
-        ({"P3": {"length_m": 1e15}}, r"feature 7 \(id 'P3'\): field 'length_m': expected a length .*got 1000000000000000"),
+        (
+            {"P3": {"length_m": 1e15}},
+            r"feature 7 \(id 'P3'\): field 'length_m': expected a length .*got 1000000000000000",
+        ),
         ({"S1": {"source_temperature_degC": -500}}, r"field 'source_temperature_degC': expected a source temp"),
         ({"P3": {"length_m": 0}}, r"feature 7 \(id 'P3'\): field 'length_m': .*got 0"),
         (
@@ -484,8 +487,8 @@ def test_network_csv_problems_name_spreadsheet_rows(tmp_path):
         load_network(nodes_path)
     assert error.value.problems == [
         f"{nodes_path}: row 6 (id 'C1'): field 'homes': expected a non-negative number of homes, got -100",
-        f"{edges_path}: row 2 (id 'P1'): field 'dn': expected a catalogue DN in mm such as 150 or 'DN150' "
-        "(required for an existing pipe), got nothing",
+        f"{edges_path}: row 2 (id 'P1'): field 'dn': expected a catalogue DN in mm such as 150 or 'DN150', "
+        "or an inner_diameter_mm (one is required for an existing pipe), got nothing",
     ]
 
 

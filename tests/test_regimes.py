@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
 
+from dhopt import physics
 from dhopt.case import load_case
 from dhopt.cli import main
 from dhopt.errors import NetworkError
 from dhopt.network import load_network
 from dhopt.planning.regimes import parse_regime, regime_table, solve_regime
+
+DN100_KG_PER_S = float(physics.allowed_mass_flow_kg_per_s(0.1071, 80.0, 3.0))  # default basis (isoplus: 9.167)
 
 HOURS = 4
 KELVIN = 273.15
@@ -97,7 +100,7 @@ def test_regime_pipe_capacity_and_losses_scale_with_temperatures(tmp_path):
         assert ids == []
     for text, (supply, back) in {"55/30": (55.0, 30.0), "80/45": (80.0, 45.0)}.items():
         row, pipe = results[text]
-        capacity_MW = 9.167 * CP_MJ_PER_KG_K * (supply - back)
+        capacity_MW = DN100_KG_PER_S * CP_MJ_PER_KG_K * (supply - back)
         assert pipe["pipe_capacity_MW"].values == pytest.approx(capacity_MW, rel=1e-9)
         assert pipe["pipe_flow_MW"].values == pytest.approx(capacity_MW, rel=1e-6)
         # the campus sends the pipe's capacity plus half the pipe's loss (charged to its end)

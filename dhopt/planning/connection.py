@@ -142,7 +142,10 @@ def with_installed_dn(inputs: Inputs, pipe: str, dn: int) -> Inputs:
     fixed[ends["from_node"]] += half
     fixed[ends["to_node"]] += half
     return inputs.with_(
-        pipes=inputs.pipes.assign(dn=inputs.pipes["dn"].where(inputs.pipes.index != pipe, float(dn))),
+        pipes=inputs.pipes.assign(
+            dn=inputs.pipes["dn"].where(inputs.pipes.index != pipe, float(dn)),
+            inner_diameter_m=inputs.pipes["inner_diameter_m"].where(inputs.pipes.index != pipe),
+        ),
         options=pd.concat([options.drop(index=pipe, level="pipe"), row]),
         fixed_loss_MW_per_K=fixed,
     )

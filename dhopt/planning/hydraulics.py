@@ -28,106 +28,52 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from dhopt.case import Pipes
 from dhopt.errors import CaseError
-from dhopt.physics import WATER_CP_MJ_PER_KG_K, pipe_catalogue
+from dhopt.physics import ROUGHNESS_M, mass_flow_kg_per_s, pressure_drop_Pa_per_m, velocity_m_per_s
 from dhopt.planning.link_flows import link_conductance_W_per_K, link_flows
 from dhopt.planning.supply_temperature import node_supply_degC
 from dhopt.schema import CASE_ATTRS, HYDRAULICS_VARIABLES, RESULTS_NC, read_dataset, result_paths
 
-WATER_DENSITY_KG_PER_M3 = 977.8  # at 70 °C [kg/m3]
-WATER_VISCOSITY_PA_S = 4.04e-4  # dynamic viscosity at 70 °C [Pa s]
-ROUGHNESS_M = 1e-5  # steel pipe, 0.01 mm absolute roughness [m]
 SUMMER_HOURS = (3624, 5832)  # 1 June 00:00 to 1 September 00:00, hours of a non-leap year [h]
 HOURS_PER_YEAR = 8760
 
 
-def mass_flow_kg_per_s(heat_MW, supply_degC, return_degC):
-    r"""Mass flow that carries a heat flow at a supply/return temperature difference [kg/s].
-
-    .. math:: \dot m = \dot Q / (c_p (T_s - T_r))
-
-    >>> round(float(mass_flow_kg_per_s(8.374, 80.0, 40.0)), 3)
-    50.0
-    """
-    return np.abs(np.asarray(heat_MW, dtype=float)) / (WATER_CP_MJ_PER_KG_K * (np.asarray(supply_degC) - return_degC))
-
-
-def velocity_m_per_s(mass_flow, inner_diameter_m, density_kg_per_m3=WATER_DENSITY_KG_PER_M3):
-    r"""Mean flow velocity in a round pipe [m/s].
-
-    .. math:: v = \dot m / (\rho \, \pi D^2 / 4)
-
-    >>> round(float(velocity_m_per_s(7.679, 0.1)), 3)
-    1.0
-    """
-    area_m2 = np.pi * np.asarray(inner_diameter_m, dtype=float) ** 2 / 4.0
-    return np.asarray(mass_flow, dtype=float) / (density_kg_per_m3 * area_m2)
-
-
-def reynolds(
-    velocity, inner_diameter_m, density_kg_per_m3=WATER_DENSITY_KG_PER_M3, viscosity_Pa_s=WATER_VISCOSITY_PA_S
-):
-    r"""Reynolds number [-].
-
-    .. math:: Re = \rho v D / \mu
-
-    >>> round(float(reynolds(1.0, 0.1)))
-    242030
-    """
-    return density_kg_per_m3 * np.asarray(velocity, dtype=float) * np.asarray(inner_diameter_m) / viscosity_Pa_s
-
-
-def swamee_jain_friction_factor(reynolds_number, inner_diameter_m, roughness_m=ROUGHNESS_M):
-    r"""Darcy friction factor [-]: Swamee-Jain (1976) explicit fit to Colebrook for turbulent flow,
-    64/Re for laminar flow (Re < 2300); 0 without flow.
-
-    .. math:: f = 0.25 / \left[\log_{10}\left(\frac{\varepsilon}{3.7 D} + \frac{5.74}{Re^{0.9}}\right)\right]^2
-
-    References: Swamee, P.K., Jain, A.K. (1976), J. Hydraulics Div. ASCE 102(5), 657-664.
-
-    >>> round(float(swamee_jain_friction_factor(242030.0, 0.1)), 5)
-    0.01592
-    """
-    re = np.asarray(reynolds_number, dtype=float)
-    safe = np.maximum(re, 1e-12)
-    turbulent = 0.25 / np.log10(roughness_m / (3.7 * np.asarray(inner_diameter_m)) + 5.74 / safe**0.9) ** 2
-    return np.where(re <= 0, 0.0, np.where(re < 2300, 64.0 / safe, turbulent))
-
-
-def pressure_drop_Pa_per_m(
-    velocity,
-    inner_diameter_m,
-    roughness_m=ROUGHNESS_M,
-    density_kg_per_m3=WATER_DENSITY_KG_PER_M3,
-    viscosity_Pa_s=WATER_VISCOSITY_PA_S,
-):
-    r"""Frictional pressure drop per metre of pipe, Darcy-Weisbach [Pa/m].
-
-    .. math:: \Delta p / L = f \, \frac{1}{D} \, \frac{\rho v^2}{2}
-
-    >>> round(float(pressure_drop_Pa_per_m(1.0, 0.1)), 1)
-    77.8
-    """
-    v = np.asarray(velocity, dtype=float)
-    d = np.asarray(inner_diameter_m, dtype=float)
-    f = swamee_jain_friction_factor(reynolds(v, d, density_kg_per_m3, viscosity_Pa_s), d, roughness_m)
-    return f / d * density_kg_per_m3 * v**2 / 2.0
+TOLERANCE = 1e-6  # relative: a pipe the model runs at its capacity sits at the limit, within rounding
 
 
 @dataclass(frozen=True)
 class Limits:
-    pressure_drop_Pa_per_m: float = 250.0  # largest frictional pressure drop [Pa/m]
+    """Limits of the check; by default the case's hydraulic basis (`case_limits`), the one the model sized
+    pipe capacities with (`dhopt.case.Pipes`)."""
+
+    pressure_drop_Pa_per_m: float = 80.0  # largest frictional pressure drop [Pa/m]
     velocity_m_per_s: float = 3.0  # largest mean velocity [m/s]
     min_supply_degC: float = 50.0  # lowest supply at a consumer (domestic hot water) unless it sets its own [°C]
+    roughness_m: float = ROUGHNESS_M  # absolute roughness of the pipe wall [m]
 
 
-def check_pipes(flow_MW, dn_mm, supply_degC: float, return_degC: float, limits: Limits = Limits()) -> pd.DataFrame:
+def case_limits(ds: xr.Dataset, pressure_drop_Pa_per_m=None, velocity_m_per_s=None, min_supply_degC=50.0) -> Limits:
+    """The hydraulic basis of the case that made ``results.nc`` (its ``[pipes]`` section), with the limits
+    given here (not None) in place of the case's."""
+    basis = Pipes(**json.loads(ds.attrs["case_json"]).get("pipes", {}))
+    return Limits(
+        basis.max_pressure_drop_Pa_per_m if pressure_drop_Pa_per_m is None else pressure_drop_Pa_per_m,
+        basis.max_velocity_m_per_s if velocity_m_per_s is None else velocity_m_per_s,
+        min_supply_degC,
+        basis.roughness_mm * 1e-3,
+    )
+
+
+def check_pipes(
+    flow_MW, dn_mm, inner_diameter_m, supply_degC: float, return_degC: float, limits: Limits = Limits()
+) -> pd.DataFrame:
     """Per pipe (index of `flow_MW`, a Series [MW]): DN [mm], inner diameter [m], mass flow [kg/s],
-    velocity [m/s], pressure drop [Pa/m] and which limit it violates ("" if none)."""
-    inner = pipe_catalogue()["inner_diameter_m"].reindex(np.asarray(dn_mm, dtype=int)).to_numpy()
+    velocity [m/s], pressure drop [Pa/m] and which limit it violates by more than `TOLERANCE` ("" if none)."""
+    inner = np.asarray(inner_diameter_m, dtype=float)
     mass = mass_flow_kg_per_s(flow_MW.to_numpy(), supply_degC, return_degC)
     speed = velocity_m_per_s(mass, inner)
-    drop = pressure_drop_Pa_per_m(speed, inner)
+    drop = pressure_drop_Pa_per_m(speed, inner, limits.roughness_m)
     table = pd.DataFrame(
         {
             "dn_mm": np.asarray(dn_mm, dtype=int),
@@ -139,9 +85,10 @@ def check_pipes(flow_MW, dn_mm, supply_degC: float, return_degC: float, limits: 
         },
         index=flow_MW.index,
     )
-    too_fast = np.where(speed > limits.velocity_m_per_s, f"velocity > {limits.velocity_m_per_s:g} m/s", "")
+    over = 1.0 + TOLERANCE
+    too_fast = np.where(speed > limits.velocity_m_per_s * over, f"velocity > {limits.velocity_m_per_s:g} m/s", "")
     too_steep = np.where(
-        drop > limits.pressure_drop_Pa_per_m, f"pressure drop > {limits.pressure_drop_Pa_per_m:g} Pa/m", ""
+        drop > limits.pressure_drop_Pa_per_m * over, f"pressure drop > {limits.pressure_drop_Pa_per_m:g} Pa/m", ""
     )
     table["violation"] = ["; ".join(p for p in pair if p) for pair in zip(too_fast, too_steep)]
     return table
@@ -199,14 +146,15 @@ def _consumer_rows(ds: xr.Dataset, supply: np.ndarray, delivered: np.ndarray, li
     return table
 
 
-def check_result(result_dir: str | Path, limits: Limits = Limits()) -> HydraulicCheck:
+def check_result(result_dir: str | Path, limits: Limits | None = None) -> HydraulicCheck:
     """`check_dataset` of ``RESULT_DIR/results.nc``."""
     return check_dataset(open_result(result_dir), limits)
 
 
-def check_dataset(ds: xr.Dataset, limits: Limits = Limits()) -> HydraulicCheck:
+def check_dataset(ds: xr.Dataset, limits: Limits | None = None) -> HydraulicCheck:
     """Check every built pipe and every consumer of a results dataset at the peak hour and the
-    summer low-load hour (`checked_hours`)."""
+    summer low-load hour (`checked_hours`), against `limits` (default: the case's, `case_limits`)."""
+    limits = case_limits(ds) if limits is None else limits
     temps = json.loads(ds.attrs["case_json"])["temperatures"]
     back, ground = float(temps["return_degC"]), float(temps["ground_degC"])
     hours = checked_hours(ds["time"].values, ds["demand_MW"].sum("zone").values)
@@ -223,7 +171,12 @@ def check_dataset(ds: xr.Dataset, limits: Limits = Limits()) -> HydraulicCheck:
         supply = float(ds["supply_temperature_degC"].values[position])
         hour = ds["time"].values[position]
         table = check_pipes(
-            pd.Series(flows.flow_MW[built, i], index=links), ds["link_dn"].values[built], supply, back, limits
+            pd.Series(flows.flow_MW[built, i], index=links),
+            ds["link_dn"].values[built],
+            ds["link_inner_diameter_m"].values[built],
+            supply,
+            back,
+            limits,
         )
         table.insert(0, "status", flows.status[built])
         table.insert(1, "link_status", ds["link_status"].values[built])

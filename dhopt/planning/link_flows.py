@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from dhopt.physics import loss_driving_K, pair_loss_conductance_W_per_mK, pipe_catalogue
+from dhopt.physics import loss_driving_K, pair_loss_conductance_W_per_mK
 
 MODEL, ZONE, NOT_BUILT = "model", "zone", "not built"
 LOOP = "not reconstructed: on a loop"
@@ -152,10 +152,8 @@ def _node_terms(ds: xr.Dataset, positions: np.ndarray, node_position: pd.Series)
 
 
 def link_conductance_W_per_K(ds: xr.Dataset) -> np.ndarray:
-    """Loss conductance U L of each link's supply pipe [W/K] for the DN built (NaN: not built)."""
-    dn = ds["link_dn"].values
-    outer_m = pipe_catalogue()["outer_diameter_m"].reindex(np.nan_to_num(dn).astype(int)).to_numpy()
-    return np.where(np.isnan(dn), np.nan, pair_loss_conductance_W_per_mK(outer_m) * ds["link_length_m"].values)
+    """Loss conductance U L of each link's supply pipe [W/K] for the pipe built (NaN: not built)."""
+    return pair_loss_conductance_W_per_mK(ds["link_outer_diameter_m"].values) * ds["link_length_m"].values
 
 
 def link_flows(ds: xr.Dataset, positions) -> LinkFlows:

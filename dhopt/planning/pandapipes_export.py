@@ -5,8 +5,8 @@ What is exported (supply side only: the return network mirrors it with the same 
 at the same diameters, the same pressure drops, so it adds nothing to a per-metre check):
 
 - a junction at every node that a built pipe touches, at the hour's network supply temperature;
-- a pipe per built pipe: its length, the inner diameter of its DN (`dhopt.physics.pipe_catalogue`)
-  and the check's roughness (`hydraulics.ROUGHNESS_M`), no heat transfer (hydraulics only);
+- a pipe per built pipe: its length, its inner diameter (``link_inner_diameter_m``) and the check's
+  roughness (`hydraulics.Limits`), no heat transfer (hydraulics only);
 - the node terms the check rebuilds its flows from (`link_flows.LinkFlows`), each a heat flow
   turned into a mass flow :math:`\dot m = Q / (c_p (T_s - T_r))`: a sink per consumer (its demand
   met), a sink per node for the pipe losses booked there (half of each pipe's loss at each end), a
@@ -36,8 +36,8 @@ import xarray as xr
 
 from dhopt.errors import DhoptError
 from dhopt.files import write_atomically
-from dhopt.physics import WATER_CP_MJ_PER_KG_K, pipe_catalogue
-from dhopt.planning.hydraulics import ROUGHNESS_M, HydraulicCheck, Limits, checked_hours, reynolds
+from dhopt.physics import ROUGHNESS_M, WATER_CP_MJ_PER_KG_K, reynolds
+from dhopt.planning.hydraulics import HydraulicCheck, Limits, case_limits, checked_hours
 from dhopt.planning.link_flows import NOT_BUILT, LinkFlows, link_flows
 
 PRESSURE_BAR = 6.0  # pressure held at each feed point [bar]
@@ -61,7 +61,13 @@ def import_pandapipes():
 
 
 def supply_network(
-    ds: xr.Dataset, flows: LinkFlows, column: int, supply_degC: float, return_degC: float, pressure_bar=PRESSURE_BAR
+    ds: xr.Dataset,
+    flows: LinkFlows,
+    column: int,
+    supply_degC: float,
+    return_degC: float,
+    pressure_bar=PRESSURE_BAR,
+    roughness_m=ROUGHNESS_M,
 ):
     """pandapipes network of the supply side at column `column` of `flows` (see the module doc)."""
     pandapipes = import_pandapipes()
@@ -87,14 +93,14 @@ def supply_network(
         ),
         index=used,
     )
-    inner_m = pipe_catalogue()["inner_diameter_m"].reindex(ds["link_dn"].values[built].astype(int)).to_numpy()
+    inner_m = ds["link_inner_diameter_m"].values[built]
     pandapipes.create_pipes_from_parameters(
         net,
         junction.loc[tail].to_numpy(),
         junction.loc[head].to_numpy(),
         length_km=ds["link_length_m"].values[built] / 1000.0,
         inner_diameter_mm=inner_m * 1000.0,
-        k_mm=ROUGHNESS_M * 1000.0,
+        k_mm=roughness_m * 1000.0,
         name=ds["link"].values[built].tolist(),
     )
     production = flows.production_MW[used, column]
@@ -213,15 +219,17 @@ class CrossCheck:
     violations: list  # pipes whose pandapipes figures violate a limit
 
 
-def cross_check(ds: xr.Dataset, check: HydraulicCheck, limits: Limits = Limits(), pressure_bar=PRESSURE_BAR):
-    """Export the supply network at each hour of `check` to pandapipes, solve it and compare."""
+def cross_check(ds: xr.Dataset, check: HydraulicCheck, limits: Limits | None = None, pressure_bar=PRESSURE_BAR):
+    """Export the supply network at each hour of `check` to pandapipes, solve it and compare against
+    `limits` (default: the case's, `hydraulics.case_limits`)."""
+    limits = case_limits(ds) if limits is None else limits
     back = float(check.hours["return_degC"].iloc[0])
     hours = checked_hours(ds["time"].values, ds["demand_MW"].sum("zone").values)
     flows = link_flows(ds, list(hours.values()))
     tables, summary, nets = [], [], {}
     for column, name in enumerate(hours):
         supply = float(ds["supply_temperature_degC"].values[hours[name]])
-        net = supply_network(ds, flows, column, supply, back, pressure_bar)
+        net = supply_network(ds, flows, column, supply, back, pressure_bar, limits.roughness_m)
         converged = solve(net)
         nets[name] = net
         results = pipe_results(net) if converged else pd.DataFrame(columns=RESULT_COLUMNS, dtype=float)
