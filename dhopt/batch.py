@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import logging
 import os
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from dhopt.solve import SolveOptions
 
 STATUS = "status.json"
+LOCAL_SCHEDULER = {  # a local worker runs one case at a time: the case running when it dies killed it
+    "distributed.scheduler.allowed-failures": 0,  # recorded as crashed at once, not run on 3 more workers
+    "distributed.scheduler.worker-saturation": 1.0,  # no case queued on a worker, so none dies with it
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def run_case_files(
     are bugs, recorded by the caller. ``reuse``: keep this process's built models for its next
     case and update them in place when only parameters differ (`dhopt.reuse`).
     """
+    from dhopt.diagnose import refuse_non_finite
     from dhopt.reuse import ModelCache
     from dhopt.run import run_case
     from dhopt.solve import SolveOptions
@@ -97,6 +103,7 @@ def run_case_files(
         }  # fmt: skip
         try:
             result = run_case(root / "case.toml", root / "out", options or SolveOptions(), cache=cache)
+            refuse_non_finite(result.kpis, root / "case.toml")  # recorded as failed, not ok with NaN costs
             outcome["solver_status"] = result.solve.status
             outcome["reused_model"] = result.solve.reused
             outcome["files"] = {p.name: p.read_bytes() for p in result.written}
@@ -241,14 +248,19 @@ def _client(workers: int | None, scheduler: str | None, todo: int) -> Iterator[A
         with Client(scheduler) as client:
             yield client
         return
+    import dask
+
     dashboard = ":0" if importlib.util.find_spec("bokeh") else None
     n_workers = max(1, min(workers or os.cpu_count() or 1, todo))
     nanny_log = logging.getLogger("distributed.nanny")
     level = nanny_log.level
     try:
-        with LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard
-        ) as cluster:
+        with (
+            dask.config.set(LOCAL_SCHEDULER),
+            LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dashboard
+            ) as cluster,
+        ):
             try:
                 with Client(cluster) as client:
                     yield client
@@ -274,26 +286,49 @@ def _run_dask(sweep_path, todo, out, options, workers, scheduler, progress, stre
             where = scheduler or f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers"
             dashboard = f", dashboard {client.dashboard_link}" if importlib.util.find_spec("bokeh") else ""
             print(f"batch: {len(todo)} cases to run on {where}{dashboard}", file=stream)
-        paths = {p for case in todo for p in input_files(case.case).values()}
-        shipped = dict(zip(paths, client.scatter([p.read_bytes() for p in paths], hash=True)))
         futures, run_id = {}, uuid.uuid4().hex[:8]
-        for case in todo:
+        shipped = _ship_inputs(client, todo, run_id)
+
+        def submit(case: SweepCase):
             files = {name: shipped[p] for name, p in input_files(case.case).items()}
-            key = f"dhopt-case-{case.hash[:16]}-{run_id}"
             args = (portable_case(case.case), files, options, _shown(sweep_path, case), reuse)
-            future = client.submit(run_case_files, *args, key=key)
+            future = client.submit(run_case_files, *args, key=f"dhopt-case-{case.hash[:16]}-{run_id}")
             futures[future] = case
+            return future
+
+        # as many cases in flight as the cluster has threads: a worker holds only the case it runs, so a
+        # case that kills it is the only one lost with it
+        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        waiting = iter(todo)
         try:
-            for future in as_completed(futures):
+            running = as_completed([submit(case) for case in itertools.islice(waiting, max(1, threads))])
+            for future in running:
                 try:
                     outcome = future.result()
                 except Exception as error:  # worker crash (KilledWorker), a cancelled task, or a bug
                     outcome = _lost(error)
-                _store(out / "cases", futures[future], outcome)
+                _store(out / "cases", futures.pop(future), outcome)
                 progress.update(outcome["status"])
+                if (case := next(waiting, None)) is not None:
+                    running.add(submit(case))
         except BaseException:
             client.cancel(list(futures))
             raise
+
+
+def _bytes(data: bytes) -> bytes:
+    return data
+
+
+def _ship_inputs(client, todo: list[SweepCase], run_id: str) -> dict[Path, Any]:
+    """Each input file once on the cluster, as the result of a task that holds its bytes: a worker lost
+    with a copy (a case that crashed it) costs a recomputation from the scheduler's copy, not the
+    other cases (scattered data has no such recipe: its loss cancelled every case that needed it)."""
+    paths = sorted({p for case in todo for p in input_files(case.case).values()})
+    return {
+        p: client.submit(_bytes, p.read_bytes(), key=f"dhopt-input-{i}-{run_id}", pure=False)
+        for i, p in enumerate(paths)
+    }
 
 
 def _run_loop(sweep_path, todo, out, options, progress, reuse, isolate: bool) -> None:

@@ -31,9 +31,10 @@ DESCRIPTION = (
 )
 EXIT_CODES = """\
 exit codes:
-  0    ok (at a time limit: the best solution found, with its gap)
-  2    bad input: a case, time series, network or argument; one line per problem
-  3    solver failure: infeasible, or no solution within the time limit
+  0    ok (at a time limit: the best solution found, with its gap); a batch also with failed cases
+  1    a bug in dhopt (a traceback): please report the input
+  2    bad input: a case, time series, network, sweep or argument; one line per problem
+  3    solver failure: infeasible, no solution within the time limit, or non-finite figures
   4    hydraulic limits violated (dhopt hydraulics)
   130  interrupted (Ctrl-C or SIGTERM); files already written are complete"""
 KPIS_SHOWN = (
@@ -326,13 +327,14 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 
 def _run(args) -> None:
     from dhopt.contract import contract_line
-    from dhopt.diagnose import bottlenecks, campus_heat_explained, unmet_summary
-    from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
+    from dhopt.diagnose import bottlenecks, campus_heat_explained, refuse_non_finite, unmet_summary
+    from dhopt.run import DEFAULT_CASE, REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
 
     if args.report and args.out is None:  # the report sits beside the results: give them a home
         args.out = Path("results") / (args.case.stem if args.case else "ballerup")
     result = run_case(args.case, args.out, solve_options(args), progress=print)
+    refuse_non_finite(result.kpis, args.case or DEFAULT_CASE)
     if result.solve.status is not SolveStatus.OPTIMAL:
         print(f"note: stopped at the time limit; best solution shown, gap {result.solve.gap:.2%}")
     print()
@@ -345,8 +347,12 @@ def _run(args) -> None:
             f"note: the network without the campus leaves {unmet_MWh:,.1f} MWh/yr unmet: {REFERENCE_UNMET_CAVEAT}"
         )
     notes.insert(0, campus_heat_explained(result.dataset, result.kpis))
-    if "campus_net_EUR" in result.kpis:
+    if result.kpis.get("contract_paid_heat_MWh", 0.0) > 0:
         notes.insert(1, contract_line(result.kpis, result.inputs.scalars))
+    elif "campus_net_EUR" in result.kpis:  # no price to show: nothing is paid for
+        notes.insert(
+            1, "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price"
+        )
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]

@@ -11,12 +11,16 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from dhopt.errors import SolverError
 from dhopt.inputs import Inputs
 
 
 def explain_infeasible(inputs: Inputs) -> list[str]:
     """A line naming the conflict when the inputs show one (must-run heat that demand, losses and
     storage cannot take), or a line saying that none was found; never a guess at the cause."""
+    unbounded = _non_finite_demand(inputs)
+    if unbounded:
+        return [unbounded]
     must_run = float(inputs.plants["must_run_MW"].sum())
     demand = inputs.demand_MW.to_numpy().sum(axis=1)
     losses = float(inputs.fixed_loss_MW_per_K.sum()) * inputs.loss_drive_K.to_numpy()
@@ -37,6 +41,21 @@ def explain_infeasible(inputs: Inputs) -> list[str]:
         "cannot take the rest or give it back later; constraint families plants.heat_MW (lower bound must_run_MW), "
         "heat_balance and storage - lower must_run_MW or add demand"
     ]
+
+
+def _non_finite_demand(inputs: Inputs) -> str | None:
+    """A line naming the first consumer whose hourly demand is not a finite number (an annual heat or a
+    number of homes too large to compute with), or None."""
+    demand = inputs.demand_MW
+    bad = ~np.isfinite(demand.to_numpy(dtype=float))
+    if not bad.any():
+        return None
+    column = int(np.flatnonzero(bad.any(axis=0))[0])
+    value = demand.to_numpy(dtype=float)[bad[:, column], column][0]
+    return (
+        f"consumer '{demand.columns[column]}': its hourly demand is {value} MW, not a finite number (an annual heat "
+        "or a number of homes too large to compute with); expected a demand within the network's reach"
+    )
 
 
 def _heat_left_over(surplus: np.ndarray, inputs: Inputs) -> int | None:
@@ -145,3 +164,42 @@ def campus_heat_explained(ds: xr.Dataset, figures: dict[str, float]) -> str | No
         f"{figures['rejected_heat_MWh'] / available:.0%} rejected, most in {months}, when demand is lower"
         + (f"; {covered} of the demand" if covered else "")
     )
+
+
+KPIS_FINITE = (  # the plan's own figures: never NaN in a usable solution (those against the reference may be)
+    "objective_EUR",
+    "annual_cost_EUR",
+    "investment_annuity_EUR",
+    "operating_cost_EUR",
+    "levelised_cost_of_heat_EUR_per_MWh",
+    "heat_demand_MWh",
+    "heat_delivered_MWh",
+    "unmet_demand_MWh",
+    "hp_capacity_MW",
+    "storage_capacity_MWh",
+    "co2_t",
+    "energy_balance_residual_MWh",
+)
+
+
+def non_finite_figures(figures: dict[str, float]) -> list[str]:
+    """The KPIs that make a solution unusable: any that is infinite, and any of `KPIS_FINITE` that is NaN."""
+    bad = []
+    for key, value in figures.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or np.isfinite(value):
+            continue
+        if np.isinf(value) or key in KPIS_FINITE:
+            bad.append(f"{key} = {value}")
+    return bad
+
+
+def refuse_non_finite(figures: dict[str, float], case_path) -> None:
+    """Raise a one-line `SolverError` when the solution's figures are not finite (`non_finite_figures`):
+    an answer with NaN or infinite costs is not reported as one."""
+    bad = non_finite_figures(figures)
+    if bad:
+        shown = ", ".join(bad[:4]) + (f" and {len(bad) - 4} more" if len(bad) > 4 else "")
+        raise SolverError(
+            f"{case_path}: the solution's figures are not finite ({shown}), so none is reported; expected finite "
+            "costs and energies (an input too large to compute with, such as a cost or price of 1e308, gives these)"
+        )

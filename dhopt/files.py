@@ -107,3 +107,17 @@ def input_file_problem(path: Path) -> str | None:
             f"(set {MAX_INPUT_MB_VARIABLE} to read it)"
         )
     return None
+
+
+def resolved(path: Path, where: str) -> Path:
+    """`path` made absolute with its symbolic links followed; a symbolic-link loop is a one-line
+    `dhopt.errors.CaseError` naming `where` (a file and key), not the RuntimeError or OSError of
+    `Path.resolve`. A path that does not exist is returned as it is, for its reader to report."""
+    from dhopt.errors import CaseError
+
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as error:
+        loop = isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP
+        problem = "a symbolic link loop" if loop else f"cannot be resolved ({error.strerror or error})"
+        raise CaseError(f"{where}: {path}: {problem}") from None

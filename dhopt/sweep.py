@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dhopt.case import Case, CaseSpec, case_from_dict, load_case, read_toml
 from dhopt.errors import CaseError
-from dhopt.files import input_file_problem
+from dhopt.files import input_file_problem, resolved
 
 HASH_FORMAT = 1  # bump when the hashed content changes meaning, so old results are not reused
 PATH_KEYS = ("network", "timeseries")
@@ -153,11 +153,15 @@ def _check_sweep(path: Path, spec: SweepSpec) -> None:
 
 
 def _format_value(key: str, value: Any) -> str:
+    """A value as shown in a case name: a file's name, a whole float without '.0', text as written (quoted
+    with escapes when it holds a newline or another unprintable character, so a name stays on one line)."""
     if key in PATH_KEYS and isinstance(value, str):
-        return Path(value).name
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = Path(value).name
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
-    return value if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, str):
+        return value if value.isprintable() else json.dumps(value)
+    return json.dumps(value)
 
 
 def _labels(keys: list[str]) -> dict[str, str]:
@@ -166,11 +170,11 @@ def _labels(keys: list[str]) -> dict[str, str]:
     return {k: f if fields.count(f) == 1 else k for k, f in zip(keys, fields)}
 
 
-def _with_overrides(base: dict, overrides: dict[str, Any], directory: Path) -> dict:
+def _with_overrides(base: dict, overrides: dict[str, Any], directory: Path, where: str) -> dict:
     data = copy.deepcopy(base)
     for key, value in overrides.items():
         if key in PATH_KEYS and isinstance(value, str):
-            value = str((directory / value).resolve())
+            value = str(resolved(directory / value, f"{where}: key '{key}'"))
         *sections, field = key.split(".")
         table = data
         for section in sections:
@@ -179,11 +183,11 @@ def _with_overrides(base: dict, overrides: dict[str, Any], directory: Path) -> d
     return data
 
 
-def _sha256_file(path: Path, cache: dict[Path, str]) -> str:
+def _sha256_file(path: Path, cache: dict[Path, str], what: str) -> str:
     if path not in cache:
         problem = input_file_problem(path)
         if problem:
-            raise CaseError(f"{path}: file {problem}")
+            raise CaseError(f"{path}: {what} file {problem}")
         cache[path] = hashlib.sha256(path.read_bytes()).hexdigest()
     return cache[path]
 
@@ -227,8 +231,8 @@ def case_hash(case: dict[str, Any], cache: dict[Path, str] | None = None) -> str
     """
     cache = {} if cache is None else cache
     content = {k: v for k, v in case.items() if k not in NOT_HASHED}
-    content["network"] = [_sha256_file(p, cache) for p in network_files(Path(case["network"]))[1].values()]
-    content["timeseries"] = _sha256_file(Path(case["timeseries"]), cache)
+    content["network"] = [_sha256_file(p, cache, "network") for p in network_files(Path(case["network"]))[1].values()]
+    content["timeseries"] = _sha256_file(Path(case["timeseries"]), cache, "time series")
     text = json.dumps({"format": HASH_FORMAT, "case": content}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -262,11 +266,11 @@ def expand_sweep(path: str | Path) -> list[SweepCase]:
     path = Path(path)
     spec = _read_sweep(path)
     _check_sweep(path, spec)
-    base_path = (path.parent / spec.base).resolve()
-    load_case(base_path)  # a broken base is reported against its own file, once
+    load_case(path.parent / spec.base)  # a broken base is reported against its own file, once
+    base_path = resolved(path.parent / spec.base, f"{path}: key 'base'")
     base = tomllib.loads(base_path.read_text(encoding="utf-8-sig"))
     for key in PATH_KEYS:
-        base[key] = str((base_path.parent / base[key]).resolve())
+        base[key] = str(resolved(base_path.parent / base[key], f"{base_path}: key '{key}'"))
 
     keys, labels = list(spec.grid), _labels(list(spec.grid))
     scenarios = spec.scenario or [None]
@@ -276,19 +280,17 @@ def expand_sweep(path: str | Path) -> list[SweepCase]:
         parts = ([scenario.name] if scenario else []) + [f"{labels[k]}={_format_value(k, v)}" for k, v in grid.items()]
         name = ",".join(parts) or "base"
         overrides = {**(scenario.overrides if scenario else {}), **grid}
-        data = _with_overrides(base, overrides, path.parent)
-        data["name"] = name
-        try:
-            case = build_case(path, data)
+        try:  # a path override that cannot be resolved, a value out of range, an input file that is not one
+            data = _with_overrides(base, overrides, path.parent, str(path))
+            data["name"] = name
+            case = _resolved(build_case(path, data))
+            digest = case_hash(case, cache)
         except CaseError as error:
             for line in error.problems:
                 problems.setdefault(line, []).append(name)
             continue
-        resolved = _resolved(case)
-        absolute = {k: resolved[k] if k in PATH_KEYS else v for k, v in overrides.items()}
-        cases.append(
-            SweepCase(name, scenario.name if scenario else None, absolute, resolved, case_hash(resolved, cache))
-        )
+        absolute = {k: case[k] if k in PATH_KEYS else v for k, v in overrides.items()}
+        cases.append(SweepCase(name, scenario.name if scenario else None, absolute, case, digest))
     if problems:
         raise CaseError(_grouped(problems))
     _refuse_duplicates(path, cases)

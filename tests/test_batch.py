@@ -228,6 +228,22 @@ def test_a_case_that_kills_its_process_is_recorded_and_the_batch_goes_on(tmp_pat
     assert run_sweep(sweep, tmp_path / "out", workers=0, quiet=True, retry_failed=True).ran == 1
 
 
+def test_a_case_that_kills_its_dask_worker_is_recorded_and_no_other_case_dies_with_it(tmp_path, monkeypatch):
+    # one single-threaded worker: the 4 MW case kills it (SIGSEGV); it is recorded as crashed at once (not
+    # tried on three more workers), and the cases after it run on the restarted worker (they used to be
+    # cancelled with the worker's scattered input files, 'already forgotten')
+    write_case(tmp_path)
+    sweep = write_sweep(tmp_path, '[grid]\n"grid.import_limit_MW" = [4.0, 8.0, 12.0]\n')
+    monkeypatch.setattr(batch, "run_case_files", segfault_at_4_MW)  # a module function: workers import it
+    summary = run_sweep(sweep, tmp_path / "out", workers=1, quiet=True)
+    table = pd.read_csv(summary.kpis_csv, keep_default_na=False).set_index("scenario")
+    assert (summary.ok, summary.failed) == (2, 1), table["error"].to_dict()
+    assert table.loc["import_limit_MW=4", "error"].startswith(
+        "RuntimeError: the worker running this case was lost (KilledWorker: Attempted to run task"
+    )
+    assert "on 1 different workers" in table.loc["import_limit_MW=4", "error"]
+
+
 def test_a_lost_dask_worker_is_recorded_as_a_crash_not_as_a_bug():
     class KilledWorker(Exception):  # the name distributed gives it
         pass

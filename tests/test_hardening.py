@@ -4,6 +4,7 @@ and a well-scaled model."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -111,3 +112,47 @@ def test_default_model_is_well_scaled(tmp_path):
     assert matrix.max() / matrix.min() < 1e5  # MW and MWh scaling: no W, no arbitrary big-M
     costs = np.abs(form.c.data)
     assert costs.max() / costs.min() < 1e8
+
+
+def test_a_solution_with_non_finite_figures_is_never_reported_as_one(tmp_path, capsys):
+    # a cost of 1e308 per MWh is finite but overflows the annual cost: refused (exit 2 once the loader
+    # bounds it, or 3 from the figures' check), never exit 0 with 'n/a' costs
+    plant = {"technology": "gas_boiler", "capacity_MW": 10.0, "marginal_cost_EUR_per_MWh": 1e308}
+    case = plant_and_consumer(tmp_path, plant, consumer_MW=2.0)
+    code = main(["run", str(case)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code in (2, 3) and len(err) == 1 and "Traceback" not in err[0]
+    assert code == 2 or err[0].startswith(f"dhopt: error: {case}: the solution's figures are not finite (")
+
+
+def test_non_finite_figures_are_named():
+    from dhopt.diagnose import non_finite_figures
+
+    figures = {"annual_cost_EUR": float("nan"), "co2_cap_t": float("nan"), "campus_revenue_EUR": float("inf"), "x": 1.0}
+    assert non_finite_figures(figures) == ["annual_cost_EUR = nan", "campus_revenue_EUR = inf"]  # no cap: NaN by design
+
+
+def test_an_infinite_demand_is_named_as_the_cause_not_must_run_heat(tmp_path):
+    from dhopt.diagnose import explain_infeasible
+
+    case = plant_and_consumer(tmp_path, {"technology": "gas_boiler", "capacity_MW": 10.0}, consumer_MW=2.0)
+    inputs = prepare_inputs(load_case(case), load_network(tmp_path / "net.geojson"))
+    consumers = inputs.consumers.assign(annual_heat_MWh=np.inf)  # as from homes = 1e308
+    assert explain_infeasible(replace(inputs, consumers=consumers)) == [
+        "consumer 'C': its hourly demand is inf MW, not a finite number (an annual heat or a number of homes too "
+        "large to compute with); expected a demand within the network's reach"
+    ]
+
+
+def test_a_plan_that_takes_no_campus_heat_prints_no_nan_price(tmp_path, capsys):
+    from builders import campus, consumer
+
+    nodes = [("S", 0, 0, campus(5.0)), ("G", 0, 50, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 20.0}),
+             ("C", 100, 0, consumer(1.0))]  # fmt: skip
+    pipes = [("L", "S", "C", {"status": "candidate"}), ("M", "G", "C", {"status": "existing", "dn": 150})]
+    network = write_network(tmp_path, nodes, pipes)
+    case = write_case(tmp_path, network, write_series(tmp_path, 4), 4, heat_pump={"investment_EUR_per_MW": 1e12})
+    assert main(["run", str(case)]) == 0
+    out = capsys.readouterr().out
+    assert "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price" in out
+    assert not [line for line in out.splitlines() if line.startswith("contract:") and "nan" in line]

@@ -85,7 +85,32 @@ def test_a_sweep_network_override_without_its_files_is_one_line(tmp_path, networ
     with pytest.raises(CaseError) as error:
         expand_sweep(sweep)
     missing = tmp_path / "empty" / "nodes.csv" if network == "empty" else tmp_path / "net.edges.csv"
-    assert len(error.value.problems) == 1 and error.value.problems[0].startswith(f"{missing}: file not found")
+    assert error.value.problems == [f"{missing}: network file not found (case 'a')"]
+
+
+def test_a_sweep_path_that_is_a_symlink_loop_is_one_line(tmp_path):
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    case_file(tmp_path)
+    sweep = tmp_path / "s.sweep.toml"
+    sweep.write_text('base = "case.toml"\n[[scenario]]\nname = "a"\noverrides = { timeseries = "loop1" }\n')
+    with pytest.raises(CaseError) as error:
+        expand_sweep(sweep)
+    assert error.value.problems == [f"{sweep}: key 'timeseries': {tmp_path / 'loop1'}: a symbolic link loop (case 'a')"]
+    sweep.write_text('base = "loop1"\n')
+    with pytest.raises(CaseError) as error:
+        expand_sweep(sweep)
+    assert error.value.problems == [f"{tmp_path / 'loop1'}: case file a symbolic link loop"]
+
+
+def test_a_sweep_value_with_a_newline_keeps_every_message_on_one_line(tmp_path):
+    case_file(tmp_path)
+    sweep = tmp_path / "s.sweep.toml"
+    sweep.write_text('base = "case.toml"\n[grid]\n"grid.import_limit_MW" = ["a\\nb"]\n')
+    with pytest.raises(CaseError) as error:
+        expand_sweep(sweep)
+    assert len(error.value.problems) == 1 and "\n" not in error.value.problems[0]
+    assert error.value.problems[0].endswith("""(case 'import_limit_MW="a\\nb"')""")
 
 
 @pytest.mark.parametrize(
