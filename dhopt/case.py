@@ -7,14 +7,15 @@ description). Paths inside a case resolve relative to the case file.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from dhopt.errors import CaseError
 from dhopt.files import input_file_problem
@@ -165,12 +166,39 @@ class Pipes(_Section):
     roughness_mm: float = Field(0.01, gt=0, le=5, description="absolute wall roughness, new steel [mm]")
 
 
+MONTHS = 12
+
+
+def _hourly_number(value):
+    """A value that may change in time, checked: a finite number of at least 0, a column of the case's time
+    series (its name), or 12 such monthly numbers, January first (a season: the same value in its months)."""
+    expected = "expected a number of at least 0, a time-series column name, or a list of 12 monthly numbers"
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{expected}, got an empty name")
+        return value.strip()
+    items = value if isinstance(value, list) else [value]
+    numbers = [v for v in items if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    if len(numbers) != len(items) or min(numbers, default=0) < 0 or (isinstance(value, list) and len(items) != MONTHS):
+        raise ValueError(expected)
+    return [float(v) for v in value] if isinstance(value, list) else float(value)
+
+
+HourlyNumber = Annotated[float | str | list[float], BeforeValidator(_hourly_number)]
+
+
 class Grid(_Section):
-    import_limit_MW: float | None = Field(
-        None, gt=0, description="electricity import limit for HPs and e-boilers [MW]", json_schema_extra=RESOLVABLE
+    import_limit_MW: HourlyNumber | None = Field(
+        None,
+        description="electricity import limit of heat pumps and e-boilers: a constant, a time-series column or "
+        "12 monthly values [MW]",
+        json_schema_extra=RESOLVABLE,
     )
-    tariff_EUR_per_MWh: float = Field(
-        20.0, ge=0, description="grid tariff and fees on top of the spot price [EUR/MWh]", json_schema_extra=RESOLVABLE
+    tariff_EUR_per_MWh: HourlyNumber = Field(
+        20.0,
+        description="grid tariff and fees on top of the spot price: a constant, a time-series column or 12 "
+        "monthly values [EUR/MWh]",
+        json_schema_extra=RESOLVABLE,
     )
     co2_t_per_MWh: float = Field(
         0.135,
@@ -441,4 +469,29 @@ def case_from_dict(path: Path, data: dict) -> Case:
         raise CaseError(f"{path}: key 'network': file not found: {network_path}")
     timeseries_path = (base / spec.timeseries).resolve()
     series, peak = read_timeseries(timeseries_path, spec.horizon)
+    _check_hourly_columns(path, timeseries_path, spec, series)
     return Case(spec, path, network_path, timeseries_path, series, peak)
+
+
+def _check_hourly_columns(path: Path, timeseries_path: Path, spec: CaseSpec, series: pd.DataFrame) -> None:
+    """A case value given as a time-series column (`HourlyNumber`) names a column of the series, whose
+    numbers are at least 0 over the horizon."""
+    problems = []
+    for key, value in (
+        ("grid.import_limit_MW", spec.grid.import_limit_MW),
+        ("grid.tariff_EUR_per_MWh", spec.grid.tariff_EUR_per_MWh),
+    ):
+        if not isinstance(value, str):
+            continue
+        if value not in series:
+            problems.append(
+                f"{path}: key '{key}': expected a column of {timeseries_path.name} or a number, got {value!r} (no such column)"
+            )
+        elif (series[value] < 0).any():
+            row = int(np.flatnonzero(series[value].to_numpy() < 0)[0])
+            problems.append(
+                f"{timeseries_path}: row {row + spec.horizon.start_hour + 2}: column '{value}' ({key}): expected a "
+                f"number of at least 0, got {series[value].iloc[row]:g}"
+            )
+    if problems:
+        raise CaseError(problems)

@@ -50,6 +50,8 @@ KPIS_SHOWN = (
     "storage_capacity_MWh",
     "hp_electricity_MWh",
     "hp_mean_cop",
+    "grid_limit_binding_h",
+    "grid_limit_value_EUR_per_MW_yr",
     "plant_heat_MWh",
     "network_losses_MWh",
     "rejected_heat_MWh",
@@ -328,6 +330,7 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 def _run(args) -> None:
     from dhopt.contract import contract_line
     from dhopt.diagnose import bottlenecks, campus_heat_explained, refuse_non_finite, unmet_summary
+    from dhopt.grid import grid_limit_line
     from dhopt.run import DEFAULT_CASE, REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
 
@@ -347,11 +350,12 @@ def _run(args) -> None:
             f"note: the network without the campus leaves {unmet_MWh:,.1f} MWh/yr unmet: {REFERENCE_UNMET_CAVEAT}"
         )
     notes.insert(0, campus_heat_explained(result.dataset, result.kpis))
+    notes.insert(1, grid_limit_line(result.dataset, result.kpis))
     if result.kpis.get("contract_paid_heat_MWh", 0.0) > 0:
-        notes.insert(1, contract_line(result.kpis, result.inputs.scalars))
+        notes.insert(2, contract_line(result.kpis, result.inputs.scalars))
     elif "campus_net_EUR" in result.kpis:  # no price to show: nothing is paid for
         notes.insert(
-            1, "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price"
+            2, "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price"
         )
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
@@ -409,7 +413,18 @@ def _export_curve(args) -> None:
     written = write_export_curve(_out_dir(args, args.case), table, knee, title)
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
     print(f"knee: {table['export_MW'].iloc[knee]:g} MW" if knee is not None else "knee: none within the range")
+    _print_horizon_note(args.case)
     print("written: " + ", ".join(str(p) for p in written))
+
+
+def _print_horizon_note(case_path: Path) -> None:
+    """The extrapolation note of a case whose horizon is shorter than a year (`horizon_note`)."""
+    from dhopt.case import load_case
+
+    horizon = load_case(case_path).spec.horizon
+    note = horizon_note(horizon.hours, horizon.start_hour)
+    if note:
+        print(note)
 
 
 def _pareto(args) -> None:
@@ -418,6 +433,7 @@ def _pareto(args) -> None:
     table = pareto_front(args.case, args.points, solve_options(args), print)
     written = write_pareto(_out_dir(args, args.case), table, f"{args.case.stem}: cost-CO2 trade-off")
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
+    _print_horizon_note(args.case)
     print("written: " + ", ".join(str(p) for p in written))
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from dhopt.errors import SolverError
+from dhopt.grid import binding_steps
 from dhopt.inputs import Inputs
 
 
@@ -77,6 +78,7 @@ def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:
     lines = []
     unmet = ds["unmet_MW"]
     weight = ds["weight_h"]
+    binding = binding_steps(ds)
     for zone in ds["zone"].values:
         series = unmet.sel(zone=zone).to_numpy()
         short = series > 1e-6
@@ -92,10 +94,12 @@ def unmet_summary(ds: xr.Dataset, max_consumers: int = 5) -> list[str]:
         )
         time = ds["time"].values
         peak = int(np.argmax(series))
+        cause = int((short & binding).sum())
         lines.append(
             f"unmet demand in zone '{zone}' ({len(members)} consumers: {shown}): "
             f"{float((unmet.sel(zone=zone) * weight).sum()):,.1f} MWh/yr in {int(short.sum())} of {len(series)} "
             f"time steps, from hour {time[np.argmax(short)]}; largest {series[peak]:.2f} MW at hour {time[peak]}"
+            + (f"; the grid import limit binds in {cause} of these time steps" if cause else "")
         )
     return lines
 

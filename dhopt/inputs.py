@@ -54,9 +54,6 @@ class Scalars:
     storage_annual_EUR_per_MWh: float = declared("storage annuity x investment + fixed O&M [EUR/yr per MWh]", COST)
     storage_keep_per_h: float = declared("share of stored heat kept over an hour, 1 - loss [-]")
     storage_power_per_MWh: float = declared("charge and discharge power per MWh of capacity [MW/MWh]")
-    import_limit_MW: float | None = declared(
-        "electricity import limit of heat pumps and e-boilers; None: none [MW]", ROWS, structure=lambda v, _: v is None
-    )
     minimise_co2: bool = declared("objective: annual CO2 [t/yr] instead of annual cost [EUR/yr]")
     co2_cap_t: float | None = declared("annual CO2 cap; None: none [t/yr]", ROWS, structure=lambda v, _: v is None)
     co2_excess_EUR_per_t: float = declared("cost of a tonne above the CO2 cap [EUR/t]", COST)
@@ -99,6 +96,11 @@ class Inputs:
     delta_t_K: pd.Series = declared("supply minus return temperature [K]")
     loss_drive_K: pd.Series = declared("(T_s - T_g) + (T_r - T_g) [K]")
     electricity_EUR_per_MWh: pd.Series = declared("spot price plus grid tariff [EUR/MWh]", COST)
+    import_limit_MW: pd.Series | None = declared(
+        "electricity import limit of heat pumps and e-boilers in each time step; None: none [MW]",
+        ROWS,
+        structure=lambda v, _: v is None,
+    )
     nodes: pd.Index = declared("node ids (after reduction: zone ids)")
     profile_share: pd.DataFrame = declared("time x consumer profile: share of a consumer's annual heat [1/h]")
     fixed_loss_MW_per_K: pd.Series = declared("node: half the loss conductance of its fixed pipes [MW/K]")
@@ -157,12 +159,13 @@ class Inputs:
         """The same inputs restricted to the time steps at `positions`, each standing for `weight_h` hours,
         grouped in periods of `period_hours`; `sequence` orders the periods over the horizon."""
         rows = {
-            name: getattr(self, name).iloc[positions]
+            name: getattr(self, name).iloc[positions] if getattr(self, name) is not None else None
             for name in (
                 "supply_degC",
                 "delta_t_K",
                 "loss_drive_K",
                 "electricity_EUR_per_MWh",
+                "import_limit_MW",
                 "profile_share",
                 "source_heat_MW",
                 "cop",
@@ -211,6 +214,27 @@ def resolve_channels() -> dict[str, tuple[str, ...]]:
         if spec["resolve"] != STRUCTURAL:
             channels[spec["resolve"]] = channels.get(spec["resolve"], ()) + (name,)
     return channels
+
+
+def month_of_hour(hour_of_year) -> np.ndarray:
+    """Month (0 = January) of each hour of a non-leap year counted from 1 January 00:00 (hours beyond
+    the year wrap around).
+
+    >>> month_of_hour([0, 744, 8759]).tolist()
+    [0, 1, 11]
+    """
+    ends_h = np.cumsum([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]) * 24
+    return np.searchsorted(ends_h, np.asarray(hour_of_year, dtype=int) % 8760, side="right")
+
+
+def hourly_values(value, series: pd.DataFrame) -> np.ndarray:
+    """A `dhopt.case.HourlyNumber` in each hour of `series` (index: hour of the year): a constant, the
+    named column, or the month's value of 12 monthly values."""
+    if isinstance(value, str):
+        return series[value].to_numpy(dtype=float)
+    if isinstance(value, list):
+        return np.asarray(value, dtype=float)[month_of_hour(series.index.to_numpy())]
+    return np.full(len(series), float(value))
 
 
 def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:
@@ -410,7 +434,6 @@ def case_scalars(case: Case) -> Scalars:
         + st.fixed_om_EUR_per_MWh_yr,
         storage_keep_per_h=1.0 - st.loss_per_hour,
         storage_power_per_MWh=1.0 / st.charge_hours,
-        import_limit_MW=spec.grid.import_limit_MW,
         connect_all=spec.demand.connect_all,
         unmet_penalty_EUR_per_MWh=spec.demand.unmet_penalty_EUR_per_MWh,
         grid_co2_t_per_MWh=spec.grid.co2_t_per_MWh,
@@ -471,7 +494,8 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         temps.design_outdoor_degC,
         temps.heating_limit_degC,
     )
-    electricity = series["electricity_price_EUR_per_MWh"].to_numpy() + case.spec.grid.tariff_EUR_per_MWh
+    grid = case.spec.grid
+    electricity = series["electricity_price_EUR_per_MWh"].to_numpy() + hourly_values(grid.tariff_EUR_per_MWh, series)
     _check_min_supply(case, network)
     nodes = network.nodes.index.rename("node")
     consumers = consumer_table(case, network)
@@ -495,6 +519,9 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         delta_t_K=pd.Series(supply - temps.return_degC, index=time),
         loss_drive_K=pd.Series(physics.loss_driving_K(supply, temps.return_degC, temps.ground_degC), index=time),
         electricity_EUR_per_MWh=pd.Series(electricity, index=time),
+        import_limit_MW=None
+        if grid.import_limit_MW is None
+        else pd.Series(hourly_values(grid.import_limit_MW, series), index=time),
         nodes=nodes,
         profile_share=_profile_share(case, consumers),
         fixed_loss_MW_per_K=fixed_loss.reindex(nodes, fill_value=0.0),

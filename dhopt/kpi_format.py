@@ -78,6 +78,11 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("reference_backup_MW", "backup e-boiler the comparison gives it", "MW", "{:,.1f}"),
         _k("unmet_backup_EUR", "backup for this plan's own unmet heat", "EUR/yr"),
     ),
+    "Electricity grid": (
+        _k("grid_import_peak_MW", "largest electricity import", "MW", "{:,.1f}"),
+        _k("grid_limit_binding_h", "hours the grid import limit binds", "h/yr"),
+        _k("grid_limit_value_EUR_per_MW_yr", "value of 1 MW more import limit", "EUR/yr per MW"),
+    ),
     "Contract (who pays what)": (
         _k("contract_paid_heat_MWh", "heat paid for", "MWh/yr"),
         _k("heat_price_mean_EUR_per_MWh", "mean heat price", "EUR/MWh", "{:,.2f}"),

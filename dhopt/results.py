@@ -35,6 +35,12 @@ def _scalar_values(var) -> np.ndarray:
     return np.array([v.value if v.value is not None else 0.0 for v in var.values()], dtype=float)
 
 
+def _electricity_MW(model, inputs: Inputs, hp_electricity: np.ndarray, plants: list, steps: int) -> np.ndarray:
+    """Electricity bought in each step: heat pumps' plus electric plants' heat x electricity per heat [MW]."""
+    per_heat = inputs.plant_electricity_per_heat.reindex(plants).fillna(0.0).to_numpy()
+    return hp_electricity.sum(axis=0) + per_heat @ _values(model.plants.heat_MW, len(plants), steps)
+
+
 def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     """Hourly results and the design as one Dataset (MW, MWh, degC; units in each variable's attrs)."""
     time = inputs.supply_degC.index.to_numpy()
@@ -99,7 +105,15 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pipe_dn": da(built_dn.to_numpy(), ("pipe",), "mm", "DN built (NaN: not built)"),
         "demand_MW": da(demand, ("zone", "time"), "MW", "consumer demand"),
         "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
+        "electricity_MW": da(
+            _electricity_MW(model, inputs, hp_heat / cop if len(sources) else hp_heat, plants, steps),
+            ("time",),
+            "MW",
+            "electricity bought: heat pumps and electric boilers",
+        ),
     }
+    if inputs.import_limit_MW is not None:
+        data["import_limit_MW"] = da(inputs.import_limit_MW.to_numpy(), ("time",), "MW", "electricity import limit")
     coords = {
         "time": time,
         "source": sources,
@@ -183,7 +197,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     home = scalars.home_annual_heat_MWh
     plant_MWh = (ds["plant_heat_MW"] * w).sum("time").to_numpy()
     plant_co2 = float(plant_MWh @ inputs.plants.loc[ds["plant"].values, "co2_t_per_MWh"].to_numpy())
-    electricity_MWh = float(pyo.value(sum(w.values[t] * model.electricity_MW[t] for t in model.T)))
+    electricity_MWh = annual("electricity_MW")
     # unmet heat above a zone's demand is loss of pipes no heat flows through: not a loss, not demand
     cold = float(((ds["unmet_MW"] - ds["demand_MW"]).clip(min=0.0) * w).sum())
     demand, unmet = annual("demand_MW"), annual("unmet_MW") - cold

@@ -168,6 +168,21 @@ class ModelCache:
         return held.model, replace(report, reused=ready.reused)
 
     @staticmethod
+    def row_duals(ready: Ready, constraint: str) -> np.ndarray | None:
+        """Duals of the rows of `constraint` (indexed by time step) at the last run of `ready`, in time-step
+        order [objective units per unit of the row bound]; None when the model has no such constraint.
+
+        A model with integer columns has no duals: they are fixed at the solution, the LP run again for
+        them, and the columns restored (a model kept for the next case stays as it was)."""
+        held = ready.held
+        component = held.model.find_component(constraint)
+        if component is None:
+            return None
+        rows = [(row.index(), i) for i, row in enumerate(held.passed.rows) if row.parent_component() is component]
+        order = np.array([i for _, i in sorted(rows)], dtype=np.int32)
+        return _row_duals(held)[order]
+
+    @staticmethod
     def _build(key: str, inputs: Inputs, options: SolveOptions, design: dict | None) -> _Held:
         model = build_model(inputs)
         if design is not None:
@@ -206,6 +221,27 @@ class ModelCache:
         pass_start(held.highs, held.passed)  # the last solution: still feasible when only costs changed
 
 
+def _row_duals(held: _Held) -> np.ndarray:
+    """Row duals of the last run; of a MIP, those of its LP with the integer columns fixed at the solution."""
+    highs = held.highs
+    integer = held.passed.integer.astype(np.int32)
+    if not len(integer):
+        return np.asarray(highs.getSolution().row_dual, dtype=float)
+    lp = highs.getLp()
+    lower, upper = np.asarray(lp.col_lower_)[integer], np.asarray(lp.col_upper_)[integer]
+    value = np.round(np.asarray(highs.getSolution().col_value)[integer])
+    continuous = np.full(len(integer), highspy.HighsVarType.kContinuous)
+    highs.changeColsIntegrality(len(integer), integer, continuous)
+    highs.changeColsBounds(len(integer), integer, value, value)
+    try:
+        highs.run()
+        duals = np.asarray(highs.getSolution().row_dual, dtype=float)
+    finally:
+        highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
+        highs.changeColsBounds(len(integer), integer, lower, upper)
+    return duals
+
+
 def _costs_to_highs(held: _Held, inputs: Inputs) -> None:
     """Objective coefficients and constant of `inputs` into HiGHS (`changeColsCost`)."""
     investment, operation, constant = objective_coefficients(held.model, inputs)
@@ -224,29 +260,30 @@ def _bounds_to_highs(held: _Held, inputs: Inputs) -> None:
     held.highs.changeColsBounds(len(held.bounded), held.bounded, lower, upper)
 
 
-def _limit_values(model: pyo.ConcreteModel) -> dict:
-    """Constraint of each row limit (`dhopt.model.ROW_LIMITS`) -> its parameter's value; only those built."""
-    built = ((model.find_component(row), model.find_component(name)) for row, name in ROW_LIMITS)
-    return {row: pyo.value(value) for row, value in built if row is not None}
+def _limit_values(model: pyo.ConcreteModel, rows: list) -> np.ndarray:
+    """The parameter value of each row limit (`dhopt.model.ROW_LIMITS`) in `rows` (constraint data)."""
+    params = {model.find_component(row): model.find_component(name) for row, name, _ in ROW_LIMITS}
+    params.pop(None, None)
+    values = []
+    for row in rows:
+        param = params[row.parent_component()]
+        values.append(pyo.value(param[row.index()] if param.is_indexed() else param))
+    return np.array(values, dtype=float)
 
 
 def _limit_rows(model: pyo.ConcreteModel, passed: Passed, highs: highspy.Highs) -> tuple[np.ndarray, np.ndarray]:
     """HiGHS rows of the row limits and each row's upper bound minus its limit (constants moved out)."""
-    limits = _limit_values(model)
-    found = [
-        (i, limits[row.parent_component()]) for i, row in enumerate(passed.rows) if row.parent_component() in limits
-    ]
-    rows = np.array([i for i, _ in found], dtype=np.int32)
+    built = {model.find_component(row) for row, _, _ in ROW_LIMITS} - {None}
+    rows = np.array([i for i, row in enumerate(passed.rows) if row.parent_component() in built], dtype=np.int32)
     upper = np.asarray(highs.getLp().row_upper_)[rows] if len(rows) else np.zeros(0)
-    return rows, upper - np.array([value for _, value in found], dtype=float)
+    return rows, upper - _limit_values(model, [passed.rows[i] for i in rows])
 
 
 def _rows_to_highs(held: _Held, inputs: Inputs) -> None:
-    """electricity_t <= import limit, co2 - excess <= cap: the rows' upper bounds into HiGHS."""
+    """electricity_t <= import limit_t, co2 - excess <= cap: the rows' upper bounds into HiGHS."""
     rows = held.limit_rows
     if len(rows):
-        limits = _limit_values(held.model)
-        values = np.array([limits[held.passed.rows[i].parent_component()] for i in rows], dtype=float)
+        values = _limit_values(held.model, [held.passed.rows[i] for i in rows])
         held.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf), values + held.limit_offset)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
@@ -24,6 +25,7 @@ from dhopt.contract import settle
 from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible
 from dhopt.errors import CaseError, InfeasibleError, SolverError
+from dhopt.grid import grid_figures
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import SIZED_VARIABLES, design_of
 from dhopt.network import Network, load_network
@@ -115,6 +117,7 @@ class _Optimised:
     report: SolveReport
     inputs: Inputs  # of the last stage
     design_cost_EUR: float | None  # of the design stage (None if monolithic)
+    grid_duals: np.ndarray | None  # duals of the import-limit rows of the last stage [EUR/yr per MW]
 
 
 def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str, dict]]:
@@ -159,7 +162,8 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     model, report = _cached(cache, ready, inputs, options)
     if design is not None:  # capacities sized again on every hour, from the held design's basis
         held = {name: values for name, values in design.items() if name not in SIZED_VARIABLES}
-        model, resized = _cached(cache, cache.release(ready, inputs, held), inputs, options)
+        ready = cache.release(ready, inputs, held)
+        model, resized = _cached(cache, ready, inputs, options)
         report = replace(
             resized, handoff_s=report.handoff_s + resized.handoff_s, solve_s=report.solve_s + resized.solve_s
         )
@@ -169,7 +173,7 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)
-    return _Optimised(model, report, inputs, design_cost)
+    return _Optimised(model, report, inputs, design_cost, cache.row_duals(ready, "grid_limit"))
 
 
 def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
@@ -238,7 +242,13 @@ def solve_inputs(
     solved = _optimise(inputs, case.spec.horizon, options, phases, cache)
     model, report = solved.model, solved.report
     dataset = to_dataset(model, solved.inputs)
-    figures = kpis(dataset, solved.inputs, model)
+    if solved.grid_duals is not None:
+        dataset["grid_limit_value_EUR_per_MW"] = xr.DataArray(
+            -solved.grid_duals,
+            dims="time",
+            attrs={"units": "EUR/yr per MW", "description": "value of 1 MW more import limit in the step (-dual)"},
+        )
+    figures = kpis(dataset, solved.inputs, model) | grid_figures(dataset)
     dataset = dataset.merge(network_layer(network, solved.inputs, dataset))
     figures.update(mip_gap=report.gap, objective_EUR=float(pyo.value(model.cost)), horizon_h=float(case.hours))
     if solved.design_cost_EUR is not None:

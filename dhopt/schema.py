@@ -28,6 +28,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "weight_h": (("time",), "h"),
     "supply_temperature_degC": (("time",), "degC"),
     "electricity_price_EUR_per_MWh": (("time",), "EUR/MWh"),
+    "electricity_MW": (("time",), "MW"),
     "source_heat_MW": (("source", "time"), "MW"),
     "hp_heat_MW": (("source", "time"), "MW"),
     "hp_electricity_MW": (("source", "time"), "MW"),
@@ -64,8 +65,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "link_outer_diameter_m": (("link",), "m"),
     "link_model_pipe": (("link",), None),
 }
-REPORT_VARIABLES = (  # what `dhopt report` reads
-    *("weight_h", "supply_temperature_degC", "electricity_price_EUR_per_MWh"),
+REPORT_VARIABLES = (  # what `dhopt report` reads (and `import_limit_MW` where the case has a limit)
+    *("weight_h", "supply_temperature_degC", "electricity_price_EUR_per_MWh", "electricity_MW"),
     *("source_heat_MW", "hp_heat_MW", "hp_electricity_MW", "direct_heat_MW", "rejected_heat_MW", "cop"),
     *("storage_capacity_MWh", "storage_level_MWh", "storage_charge_MW", "storage_discharge_MW"),
     *("plant_heat_MW", "plant_technology", "pipe_flow_MW", "pipe_dn", "demand_MW", "unmet_MW"),

@@ -139,3 +139,10 @@ def test_hydraulics_cli_exit_code_counts_violations(tmp_path, capsys):
     table = pd.read_csv(out / "hydraulics.csv")  # model pipe P and the boiler's pipe PG, merged into C's zone
     assert sorted(table["pipe"]) == ["P", "P", "PG", "PG"]
     assert table.loc[table["violation"].notna(), "pipe"].tolist() == ["P", "P"]
+
+
+def test_export_curve_of_a_short_horizon_says_it_extrapolates(tmp_path, capsys):
+    case = flat_case(tmp_path, 10.0, 400)
+    assert main(["export-curve", str(case), "--mw", "0:5:5", "--out", str(tmp_path / "curve")]) in (0, None)
+    printed = capsys.readouterr().out
+    assert f"note: {HOURS} h modelled (hours 0-{HOURS - 1}); every per-year figure is that period scaled" in printed

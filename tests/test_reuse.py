@@ -186,7 +186,7 @@ def test_every_resolvable_input_re_solves_to_a_fresh_build(tmp_path):
     base = cache.solve("monolithic", capped, OPTIONS)[1].objective_EUR
     moved, everything = [], capped
     for name in names:
-        factor = {"scalars.co2_cap_t": 0.8, "scalars.import_limit_MW": 0.1}.get(name, 1.3)
+        factor = {"scalars.co2_cap_t": 0.8, "import_limit_MW": 0.1}.get(name, 1.3)
         changed = _scaled(capped, name, factor)
         if name == "scalars.grid_co2_t_per_MWh":  # under a cap, a coefficient of its row: a new build
             assert structure_key(changed) != structure_key(capped)

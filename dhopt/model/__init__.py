@@ -46,9 +46,12 @@ PARAMETER_BOUNDS = (
     "plants.heat_MW",
 )
 """Variables whose bounds `refresh_parameters` sets."""
-ROW_LIMITS = (("grid_limit", "import_limit_MW"), ("co2_cap", "co2_cap_t"))
-"""(constraint, mutable parameter): rows whose upper bound is a parameter plus a constant; the
-parameter is the `dhopt.inputs.Scalars` field of the same name."""
+ROW_LIMITS = (
+    ("grid_limit", "import_limit_MW", lambda inputs: inputs.import_limit_MW.to_numpy(dtype=float)),
+    ("co2_cap", "co2_cap_t", lambda inputs: inputs.scalars.co2_cap_t),
+)
+"""(constraint, mutable parameter, its value in `Inputs`): rows whose upper bound is a parameter plus a
+constant; a parameter indexed by time step takes an array."""
 
 
 def design_of(model: pyo.ConcreteModel) -> dict[str, dict]:
@@ -95,7 +98,10 @@ def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tupl
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
     set_plant_bounds(model.plants, inputs)
-    for _, name in ROW_LIMITS:
-        if model.find_component(name) is not None:
-            model.find_component(name).set_value(getattr(inputs.scalars, name))
+    for _, name, value_in in ROW_LIMITS:
+        param = model.find_component(name)
+        if param is not None and param.is_indexed():
+            param.store_values(dict(enumerate(value_in(inputs))))
+        elif param is not None:
+            param.set_value(value_in(inputs))
     set_cost(model, inputs, cost_vars)

@@ -82,7 +82,9 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
             share * m.plants.heat_MW[p, t] for p, share in electric.items()
         )
 
-    limit = inputs.scalars.import_limit_MW
+    limit = inputs.import_limit_MW
     if limit is not None:
-        m.import_limit_MW = pyo.Param(mutable=True, initialize=limit, doc="electricity import limit [MW]")
-        m.grid_limit = pyo.Constraint(m.T, rule=lambda m, t: m.electricity_MW[t] <= m.import_limit_MW)
+        m.import_limit_MW = pyo.Param(
+            m.T, mutable=True, initialize=dict(enumerate(limit.to_numpy(dtype=float))), doc="import limit [MW]"
+        )
+        m.grid_limit = pyo.Constraint(m.T, rule=lambda m, t: m.electricity_MW[t] <= m.import_limit_MW[t])

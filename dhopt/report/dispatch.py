@@ -7,8 +7,17 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
+from dhopt.grid import binding_steps
 from dhopt.report import energy
-from dhopt.report.style import CHARGE_COLOUR, DEMAND_COLOUR, LOSS_COLOUR, date_axis, new_figure, producer_colours
+from dhopt.report.style import (
+    CHARGE_COLOUR,
+    DEMAND_COLOUR,
+    GRID_LIMIT_COLOUR,
+    LOSS_COLOUR,
+    date_axis,
+    new_figure,
+    producer_colours,
+)
 
 WEEK_H = 168
 SMOOTHING_SHARE = 100  # the duration curve's producer split is averaged over 1/100 of the hours
@@ -53,6 +62,7 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
             x, -padded(charge.to_numpy()), 0, step="post", color=CHARGE_COLOUR, linewidth=0, label="storage charging"
         )
         ax.axhline(0, color="#525252", lw=0.6)
+    _shade_grid_limit(ax, ds, hours, x, day if daily else None)
     ax.step(x, padded(lines["demand"].to_numpy()), where="post", color=DEMAND_COLOUR, lw=1.2, label="demand")
     ax.step(
         x,
@@ -66,6 +76,26 @@ def _draw_dispatch(ax, ds: xr.Dataset, hours: np.ndarray, daily: bool) -> None:
     ax.set_xlim(x[0], x[-1])
     ax.set_ylabel("heat, daily mean [MW]" if daily else "heat [MW]")
     date_axis(ax)
+
+
+def _shade_grid_limit(ax, ds: xr.Dataset, hours: np.ndarray, x: np.ndarray, day: np.ndarray | None) -> None:
+    """Shade the steps (days, if `day` groups the hours) in which the grid import limit binds."""
+    binding = pd.Series(binding_steps(ds), index=ds["time"].to_numpy()).loc[hours]
+    if day is not None:
+        binding = binding.groupby(day).max()
+    if binding.any():
+        ax.fill_between(
+            x,
+            0,
+            1,
+            where=np.append(binding.to_numpy(), binding.to_numpy()[-1]),
+            step="post",
+            transform=ax.get_xaxis_transform(),
+            color=GRID_LIMIT_COLOUR,
+            alpha=0.25,
+            linewidth=0,
+            label="grid import limit binds",
+        )
 
 
 def dispatch_horizon(ds: xr.Dataset) -> Figure:

@@ -52,6 +52,7 @@ DEMAND_COLOUR = "#111111"
 LOSS_COLOUR = "#6a51a3"
 REJECTED_COLOUR = "#bdbdbd"
 PRICE_COLOUR = "#d95f02"
+GRID_LIMIT_COLOUR = "#fdae6b"  # hours in which the grid import limit binds
 
 
 @contextmanager

@@ -62,6 +62,21 @@ def _range(values: np.ndarray, unit: str, fmt: str = "{:,.0f}") -> str:
     return f"{fmt.format(np.nanmin(values))} to {fmt.format(np.nanmax(values))} {unit}"
 
 
+def _hourly_text(value, unit: str, absent: str = "") -> str:
+    """A case value that may change in time (`dhopt.case.HourlyNumber`) in words.
+
+    >>> _hourly_text([4.0] * 3 + [12.0] * 9, "MW")
+    'monthly 4.0 to 12.0 MW'
+    """
+    if value is None:
+        return absent
+    if isinstance(value, str):
+        return f"hourly from column '{value}'"
+    if isinstance(value, list):
+        return f"monthly {min(value):,.1f} to {max(value):,.1f} {unit}"
+    return f"{value:,.1f} {unit}"
+
+
 def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
     """Key case parameters, from the resolved case the run stored in the dataset (``case_json``)."""
     if "case_json" not in ds.attrs:
@@ -76,7 +91,7 @@ def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
         ],
         [
             "grid",
-            f"import limit {'none' if limit is None else f'{limit:,.1f} MW'}, tariff {grid['tariff_EUR_per_MWh']:,.0f} EUR/MWh",
+            f"import limit {_hourly_text(limit, 'MW', 'none')}, tariff {_hourly_text(grid['tariff_EUR_per_MWh'], 'EUR/MWh')}",
         ],
         [
             "economics",
