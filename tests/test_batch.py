@@ -245,7 +245,7 @@ def test_a_case_that_kills_its_dask_worker_is_recorded_and_no_other_case_dies_wi
 
 
 def test_a_lost_dask_worker_is_recorded_as_a_crash_not_as_a_bug():
-    class KilledWorker(Exception):  # the name distributed gives it
+    class KilledWorker(Exception):  # noqa: N818 - the name distributed gives it
         pass
 
     lost = batch._lost(KilledWorker("Attempted to run task on 3 different workers, all of which died"))
