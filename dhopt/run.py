@@ -103,12 +103,20 @@ def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:
     return wanted and can_aggregate(inputs, horizon.typical_days)
 
 
-def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptions):
-    """Run a model made ready by `cache`; an infeasible model is explained from its inputs."""
+def _cached(cache: ModelCache, ready: Ready, inputs: Inputs, options: SolveOptions, hourly: Inputs | None = None):
+    """Run a model made ready by `cache`; an infeasible model is explained from its inputs, or for a model of
+    typical days from the `hourly` inputs they stand for (with what typical days may add)."""
     try:
         return cache.run(ready, options)
     except InfeasibleError as error:
-        raise InfeasibleError(error.problems + explain_infeasible(inputs)) from None
+        explained = explain_infeasible(inputs if hourly is None else hourly)
+        if hourly is not None and explained[0].startswith("no cause found"):
+            explained = [
+                "the design stage on typical days is infeasible, and no cause was found in the hours they stand "
+                "for: typical days repeat a day's must-run surplus where the year does not; set [horizon] "
+                'method = "monolithic" or more typical_days'
+            ]
+        raise InfeasibleError(error.problems + explained) from None
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     if uses_two_stage(horizon, inputs):
         design_inputs = typical_days(inputs, horizon.typical_days)
         ready = cache.ready("design", design_inputs, options)
-        design_model, design_report = _cached(cache, ready, design_inputs, options)
+        design_model, design_report = _cached(cache, ready, design_inputs, options, hourly=inputs)
         design, design_cost = design_of(design_model), design_report.objective_EUR
         phases.done(
             "design",

@@ -156,3 +156,22 @@ def test_a_plan_that_takes_no_campus_heat_prints_no_nan_price(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price" in out
     assert not [line for line in out.splitlines() if line.startswith("contract:") and "nan" in line]
+
+
+def test_an_infeasible_typical_day_design_is_explained_from_the_hours_it_stands_for(tmp_path):
+    # 20 MW of must-run heat; demand 25 MW but 5 MW for ten days in a row; storage of up to 1,200 MWh (20 MW):
+    # the ten days' surplus (3,600 MWh) has nowhere to go. Typical days, each counted once, would seem to fit
+    # it; the explanation comes from the hours they stand for
+    hours = 24 * 30
+    nodes = [
+        ("W", 0, 0, {"kind": "plant", "technology": "waste_to_energy", "capacity_MW": 30.0, "must_run_MW": 20.0}),
+        ("C", 100, 0, {"kind": "consumer", "annual_heat_MWh": 10.0 * 8760}),
+    ]
+    network = write_network(tmp_path, nodes, [("P", "W", "C", {"status": "existing", "dn": 400, "length_m": 100.0})])
+    day = np.arange(hours) // 24
+    series = write_series(tmp_path, hours, residential=np.where((day >= 10) & (day < 20), 5.0, 25.0) / (10.0 * 8760))
+    storage = {"max_MWh": 1200.0, "nodes": ["W"], "charge_hours": 60.0}
+    case = write_case(tmp_path, network, series, hours, horizon={"method": "two_stage"}, storage=storage)
+    with pytest.raises(InfeasibleError) as error:
+        run_case(case)
+    assert "must-run heat has nowhere to go from hour" in error.value.problems[-1]
