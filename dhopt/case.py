@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from dhopt.errors import CaseError
-from dhopt.files import input_file_problem
+from dhopt.files import input_file_problem, resolved
 
 HOURS_PER_YEAR = 8760
 REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
@@ -66,7 +66,7 @@ class Temperatures(_Section):
 
 
 class Demand(_Section):
-    home_annual_heat_MWh: float = Field(18.1, gt=0, description="Danish standard house, 130 m2 (DEA) [MWh/yr]")
+    home_annual_heat_MWh: float = Field(18.1, gt=0, le=1000, description="Danish standard house, 130 m2 (DEA) [MWh/yr]")
     connect_all: bool = Field(
         True,
         description="every consumer is to be served: a candidate pipe that is the only way to demand is built "
@@ -75,6 +75,7 @@ class Demand(_Section):
     unmet_penalty_EUR_per_MWh: float = Field(
         10_000.0,
         gt=0,
+        le=1e7,
         description="cost of heat not delivered; high, so unmet demand is a last resort [EUR/MWh]",
         json_schema_extra=RESOLVABLE,
     )
@@ -95,30 +96,39 @@ class HeatPump(_Section):
     approach_K: float = Field(
         5.0,
         ge=0,
+        le=30,
         description="pinch temperature difference of condenser and evaporator, shifting the stream temperatures "
         "of the Lorenz COP toward the refrigerant (Jensen et al. 2018, doi:10.18462/iir.gl.2018.1386) [K]",
     )
     source_cooling_K: float | None = Field(
         None,
         ge=0,
+        le=40,
         description="the campus's cooling water is cooled by this much in the evaporator; default: by the "
         "source's cooling type (dhopt/cooling.py: liquid 10, air 7) [K]",
     )
     investment_EUR_per_MW: float = Field(
-        670_000.0, ge=0, description="DEA excess-heat HP 10 MW, 2025 [EUR/MW heat]", json_schema_extra=RESOLVABLE
+        670_000.0,
+        ge=0,
+        le=1e9,
+        description="DEA excess-heat HP 10 MW, 2025 [EUR/MW heat]",
+        json_schema_extra=RESOLVABLE,
     )
     fixed_om_EUR_per_MW_yr: float = Field(
-        2_000.0, ge=0, description="DEA excess-heat HP [EUR/MW/yr]", json_schema_extra=RESOLVABLE
+        2_000.0, ge=0, le=1e9, description="DEA excess-heat HP [EUR/MW/yr]", json_schema_extra=RESOLVABLE
     )
     variable_om_EUR_per_MWh: float = Field(
-        1.7, ge=0, description="DEA excess-heat HP [EUR/MWh heat]", json_schema_extra=RESOLVABLE
+        1.7, ge=0, le=1e9, description="DEA excess-heat HP [EUR/MWh heat]", json_schema_extra=RESOLVABLE
     )
-    lifetime_yr: float = Field(25.0, gt=0, description="DEA excess-heat HP [yr]", json_schema_extra=RESOLVABLE)
+    lifetime_yr: float = Field(25.0, gt=0, le=200, description="DEA excess-heat HP [yr]", json_schema_extra=RESOLVABLE)
     max_MW: float | None = Field(
-        None, gt=0, description="largest heat-pump capacity per campus [MW heat]", json_schema_extra=RESOLVABLE
+        None, gt=0, le=1e5, description="largest heat-pump capacity per campus [MW heat]", json_schema_extra=RESOLVABLE
     )
     unit_size_MW: float | None = Field(
-        None, gt=0, description="if set, capacity is a whole number of units of this size, each with a minimum load"
+        None,
+        gt=0,
+        le=1e5,
+        description="if set, capacity is a whole number of units of this size, each with a minimum load",
     )
     min_part_load: float = Field(0.25, ge=0, lt=1, description="DEA minimum load of a unit [-]")
     direct_exchange_approach_K: float = Field(
@@ -129,30 +139,37 @@ class HeatPump(_Section):
 class Storage(_Section):
     nodes: list[str] | None = Field(None, description="node ids where storage may be built; default: every source")
     investment_EUR_per_MWh: float = Field(
-        3_036.0, ge=0, description="DEA large steel tank, 175 MWh [EUR/MWh]", json_schema_extra=RESOLVABLE
+        3_036.0, ge=0, le=1e9, description="DEA large steel tank, 175 MWh [EUR/MWh]", json_schema_extra=RESOLVABLE
     )
     fixed_om_EUR_per_MWh_yr: float = Field(
-        8.8, ge=0, description="DEA large steel tank [EUR/MWh/yr]", json_schema_extra=RESOLVABLE
+        8.8, ge=0, le=1e9, description="DEA large steel tank [EUR/MWh/yr]", json_schema_extra=RESOLVABLE
     )
-    lifetime_yr: float = Field(40.0, gt=0, description="DEA large steel tank [yr]", json_schema_extra=RESOLVABLE)
+    lifetime_yr: float = Field(
+        40.0, gt=0, le=200, description="DEA large steel tank [yr]", json_schema_extra=RESOLVABLE
+    )
     loss_per_hour: float = Field(7.7e-5, ge=0, lt=1, description="DEA tank: 0.186 %/day standing loss [1/h]")
     charge_hours: float = Field(
-        60.0, gt=0, description="hours to charge a full tank at its power limit (DEA: 60 h cycle) [h]"
+        60.0, gt=0, le=1e4, description="hours to charge a full tank at its power limit (DEA: 60 h cycle) [h]"
     )
-    max_MWh: float = Field(5_000.0, ge=0, description="largest storage per site [MWh]")
+    max_MWh: float = Field(5_000.0, ge=0, le=1e7, description="largest storage per site [MWh]")
 
 
 class Pipes(_Section):
     fixed_EUR_per_m: float = Field(
-        180.0, ge=0, description="fit to DEA distribution pipe costs (2015) [EUR/m]", json_schema_extra=RESOLVABLE
+        180.0,
+        ge=0,
+        le=1e9,
+        description="fit to DEA distribution pipe costs (2015) [EUR/m]",
+        json_schema_extra=RESOLVABLE,
     )
     EUR_per_m_per_mm: float = Field(
         4.0,
         ge=0,
+        le=1e9,
         description="fit to DEA distribution pipe costs, per mm of DN [EUR/m/mm]",
         json_schema_extra=RESOLVABLE,
     )
-    lifetime_yr: float = Field(40.0, gt=0, description="DEA DH pipes [yr]", json_schema_extra=RESOLVABLE)
+    lifetime_yr: float = Field(40.0, gt=0, le=200, description="DEA DH pipes [yr]", json_schema_extra=RESOLVABLE)
     max_pressure_drop_Pa_per_m: float = Field(
         80.0,
         ge=10,
@@ -203,6 +220,7 @@ class Grid(_Section):
     co2_t_per_MWh: float = Field(
         0.135,
         ge=0,
+        le=10,
         description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]",
         json_schema_extra=RESOLVABLE,
     )
@@ -217,7 +235,7 @@ class Economics(_Section):
         json_schema_extra=RESOLVABLE,
     )
     co2_price_EUR_per_t: float = Field(
-        80.0, ge=0, description="EU ETS price on direct plant emissions [EUR/t]", json_schema_extra=RESOLVABLE
+        80.0, ge=0, le=1e4, description="EU ETS price on direct plant emissions [EUR/t]", json_schema_extra=RESOLVABLE
     )
 
 
@@ -241,6 +259,7 @@ class Objective(_Section):
     co2_cap_t: float | None = Field(
         None,
         ge=0,
+        le=1e9,
         description="annual CO2 cap on plants and grid electricity [t/yr]; a tonne above it costs the excess "
         "penalty (half the unmet-demand penalty per MWh over the largest CO2 per MWh of heat), reported",
         json_schema_extra=RESOLVABLE,
@@ -254,6 +273,7 @@ class Contract(_Section):
     heat_price_EUR_per_MWh: float | None = Field(
         None,
         ge=0,
+        le=1e4,
         description="constant part of the price the utility pays per MWh of paid heat; default: the price that "
         "splits the saving equally between the two (the middle of the bargaining range) [EUR/MWh]",
         json_schema_extra=RESOLVABLE,
@@ -401,7 +421,7 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
     if problem:
         raise CaseError(f"{path}: time series file {problem}")
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", na_filter=False)  # a cell's own text in errors
+        frame = pd.read_csv(path, encoding="utf-8-sig", na_filter=False, dtype=str)  # a cell's own text in errors
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise CaseError(f"{path}: not a readable CSV file ({str(error).splitlines()[0]})") from None
     problems = [f"{path}: column '{c}': missing (expected hourly values)" for c in REQUIRED_SERIES if c not in frame]
@@ -425,7 +445,7 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
         if len(steps) and not np.all(steps == 1):
             row = int(np.flatnonzero(steps != 1)[0]) + 3
             raise CaseError(f"{path}: row {row}: column 'hour': expected consecutive hours, found a gap or repeat")
-        frame = frame.set_index("hour")
+        frame = frame.drop(columns="hour").set_axis(pd.Index(hours.astype(int), name="hour"))
     peak = frame.apply(pd.to_numeric, errors="coerce").max()
     frame = frame.iloc[horizon.start_hour : end]
     numeric = frame.apply(pd.to_numeric, errors="coerce")
@@ -436,9 +456,26 @@ def read_timeseries(path: Path, horizon: Horizon) -> tuple[pd.DataFrame, pd.Seri
         problems.append(
             f"{path}: row {row}: column '{column}': expected a number, got {frame.iloc[row - horizon.start_hour - 2, column_index]!r}"
         )
+    for column, (low, high, expected) in SERIES_RANGES.items():
+        outside = np.flatnonzero(
+            ~bad[:, frame.columns.get_loc(column)] & ~numeric[column].between(low, high).to_numpy()
+        )
+        if outside.size:
+            row = int(outside[0])
+            problems.append(
+                f"{path}: row {row + horizon.start_hour + 2}: column '{column}': expected {expected}, got "
+                f"{frame[column].iloc[row]!r}"
+            )
     if problems:
         raise CaseError(problems)
     return numeric.astype(float), peak
+
+
+SERIES_RANGES = {  # physical ranges of the required series: low, high, what is expected
+    "outdoor_temperature_degC": (-90.0, 60.0, "an outdoor temperature between -90 and 60 degC"),
+    "electricity_price_EUR_per_MWh": (-1000.0, 10000.0, "a price between -1,000 and 10,000 EUR/MWh"),
+}
+"""Beyond any weather on record and any European day-ahead market limit (-500 to 4,000-5,000 EUR/MWh)."""
 
 
 def read_toml(path: Path, what: str = "case") -> dict:
@@ -464,10 +501,10 @@ def case_from_dict(path: Path, data: dict) -> Case:
     """Build a `Case` from an already parsed case dictionary (used by sweeps and tests)."""
     spec = parse_case_spec(path, data)
     base = path.parent
-    network_path = (base / spec.network).resolve()
+    network_path = resolved(base / spec.network, f"{path}: key 'network'")
     if not network_path.exists():
         raise CaseError(f"{path}: key 'network': file not found: {network_path}")
-    timeseries_path = (base / spec.timeseries).resolve()
+    timeseries_path = resolved(base / spec.timeseries, f"{path}: key 'timeseries'")
     series, peak = read_timeseries(timeseries_path, spec.horizon)
     _check_hourly_columns(path, timeseries_path, spec, series)
     return Case(spec, path, network_path, timeseries_path, series, peak)

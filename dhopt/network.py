@@ -30,14 +30,14 @@ CONSUMER_PROFILES = ("residential", "commercial", "greenhouse")
 PIPE_STATUSES = ("existing", "candidate")
 NODE_COLUMNS = (
     "kind", "x_m", "y_m",
-    "it_load_MW", "cooling", "source_temperature_degC", "recovered_share", "profile",
+    "it_load_MW", "cooling", "source_temperature_degC", "recovered_share", "profile", "recovery_profile",
     "technology", "capacity_MW", "must_run_MW", "marginal_cost_EUR_per_MWh", "co2_t_per_MWh",
     "electric_efficiency", "homes", "annual_heat_MWh", "peak_kW", "min_supply_degC",
 )  # fmt: skip
 PIPE_COLUMNS = (
     "from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m", "dn_options", "upgrade_dn_options",
 )  # fmt: skip
-_TEXT_NODE_COLUMNS = ("kind", "cooling", "profile", "technology")
+_TEXT_NODE_COLUMNS = ("kind", "cooling", "profile", "recovery_profile", "technology")
 _TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object  # pandas 2: object, None
 _CSV_REQUIRED = {"nodes": ("id", "kind", "x_m", "y_m"), "edges": ("id", "from", "to", "length_m", "status")}
 _DEGREE_CRS = ("4326", "CRS84")
@@ -50,9 +50,9 @@ _NODE_NUMBERS = {
     "recovered_share": ("source", False, "share", "a share between 0 and 1"),
     "capacity_MW": ("plant", True, "positive", "a positive number of MW"),
     "must_run_MW": ("plant", False, "non-negative", "a non-negative number of MW"),
-    "marginal_cost_EUR_per_MWh": ("plant", False, "finite", "a number of EUR/MWh"),
-    "co2_t_per_MWh": ("plant", False, "non-negative", "a non-negative number of t/MWh"),
-    "homes": ("consumer", False, "non-negative", "a non-negative number of homes"),
+    "marginal_cost_EUR_per_MWh": ("plant", False, "cost", "a cost between -1,000 and 10,000 EUR/MWh"),
+    "co2_t_per_MWh": ("plant", False, "emission factor", "an emission factor between 0 and 10 t/MWh"),
+    "homes": ("consumer", False, "homes", "a number of homes between 0 and 1,000,000"),
     "annual_heat_MWh": ("consumer", False, "non-negative", "a non-negative number of MWh"),
     "peak_kW": ("consumer", False, "non-negative", "a non-negative number of kW"),
     "min_supply_degC": ("consumer", False, "supply temperature", "a supply temperature between 20 and 150 °C"),
@@ -74,6 +74,9 @@ _RULES = {
     "source temperature": lambda v: (v >= 5) & (v <= 95),  # [°C]: liquid cooling water, never ice or steam
     "coordinate": lambda v: np.isfinite(v) & (np.abs(v) <= 1e8),  # [m]: beyond any projected CRS (40,000 km)
     "length": lambda v: np.isfinite(v) & (v > 0) & (v <= 1e6),  # [m]: longer than any heat transmission line
+    "cost": lambda v: np.isfinite(v) & (v >= -1000) & (v <= 10000),  # [EUR/MWh]: beyond any fuel or market
+    "emission factor": lambda v: np.isfinite(v) & (v >= 0) & (v <= 10),  # [t/MWh]: lignite is about 0.4
+    "homes": lambda v: np.isfinite(v) & (v >= 0) & (v <= 1e6),  # one consumer node: a district at most
     "inner diameter": lambda v: np.isfinite(v) & (v >= 10) & (v <= 2000),  # [mm]: service pipe to DN2000
 }
 
@@ -459,6 +462,7 @@ def _node_frame(table: _Table, problems: _Problems) -> pd.DataFrame:
     consumer_profile = check.choice("profile", CONSUMER_PROFILES, of["consumer"])
     columns.update(cooling=cooling, technology=technology)
     columns["profile"] = _fill(np.where(of["source"], source_profile, consumer_profile), kind, DEFAULT_PROFILE)
+    columns["recovery_profile"] = check.choice("recovery_profile", None, of["source"])  # None: all of it, always
 
     for name in ("source_temperature_degC", "recovered_share"):  # by cooling type where the node gives none
         given, present = columns[name], check.present(table.column(name))
@@ -559,7 +563,7 @@ def _dns(check: _Checker, status: np.ndarray, inner_mm: np.ndarray) -> tuple[np.
             return f"{_show(value)} (not a DN)"
         position = int(np.searchsorted(catalogue, float(dn)))
         near = catalogue[max(position - 1, 0) : position + 1]
-        return f"{dn} (nearest in the catalogue: {', '.join(f'DN{d}' for d in near)})"
+        return f"{float(dn):g} (nearest in the catalogue: {', '.join(f'DN{d}' for d in near)})"
 
     raw_dn, raw_options = check.table.column("dn"), check.table.column("dn_options")
     dn = np.full(check.n, np.nan)

@@ -23,7 +23,7 @@ from dhopt.backup import BACKUP_NOTE, served_co2_t, served_cost_EUR
 from dhopt.case import Case, Horizon, load_case
 from dhopt.contract import settle
 from dhopt.data import DEFAULT_CASE
-from dhopt.diagnose import explain_infeasible
+from dhopt.diagnose import explain_infeasible, refuse_non_finite
 from dhopt.errors import CaseError, InfeasibleError, SolverError
 from dhopt.grid import grid_figures
 from dhopt.inputs import Inputs, prepare_inputs
@@ -266,6 +266,7 @@ def solve_inputs(
         figures.update(compared_with(figures, compared))
         figures.update(settle(dataset, solved.inputs, figures["annual_saving_EUR"]))
         phases.done("reference", note)
+    refuse_non_finite(figures, case.path)  # an answer with NaN or infinite costs is no answer
     design = design_table(dataset)
     return Solution(case, network, solved.inputs, model, report, dataset, figures, design, reduction, phases.timings)
 

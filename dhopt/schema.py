@@ -106,6 +106,8 @@ def dataset_problems(ds: xr.Dataset, path: Path, names: Iterable[str] = VARIABLE
 
 def result_paths(result_dir: Path, names: Iterable[str] = RESULT_FILES) -> dict[str, Path]:
     """The files `names` of `result_dir` by name; a `CaseError` with one line per missing one."""
+    if result_dir.exists() and not result_dir.is_dir():
+        raise CaseError(f"{result_dir}: a file, expected a result directory (written by dhopt run CASE --out DIR)")
     if not result_dir.is_dir():
         raise CaseError(f"{result_dir}: no such result directory; write one with dhopt run CASE --out DIR")
     paths = {name: result_dir / name for name in names}

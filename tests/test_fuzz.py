@@ -266,15 +266,10 @@ def test_timeseries_cells_are_finite_and_in_range_or_refused(campus_base, edits)
     assert np.isfinite(inputs.demand_MW.to_numpy()).all() and np.isfinite(inputs.electricity_EUR_per_MWh).all()
 
 
-@pytest.mark.xfail(
-    reason="gap (dhopt/case.py read_timeseries, owned elsewhere): no physical range for the outdoor temperature "
-    "or the electricity price, and an 'inf' cell is shown as np.float64(inf), not as written",
-    strict=False,
-)
 @pytest.mark.parametrize(("column", "text"), [("outdoor_temperature_degC", "-500"),
     ("outdoor_temperature_degC", "1e308"), ("electricity_price_EUR_per_MWh", "1e308"),
     ("electricity_price_EUR_per_MWh", "-1e6"), ("outdoor_temperature_degC", "inf")])  # fmt: skip
-def test_timeseries_physical_ranges_pending(campus_base, column, text):
+def test_timeseries_physical_ranges(campus_base, column, text):
     folder, data, _ = campus_base
     frame = pd.read_csv(folder / "series.csv", dtype=str)
     frame.loc[3, column] = text

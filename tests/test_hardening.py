@@ -151,7 +151,7 @@ def test_a_plan_that_takes_no_campus_heat_prints_no_nan_price(tmp_path, capsys):
              ("C", 100, 0, consumer(1.0))]  # fmt: skip
     pipes = [("L", "S", "C", {"status": "candidate"}), ("M", "G", "C", {"status": "existing", "dn": 150})]
     network = write_network(tmp_path, nodes, pipes)
-    case = write_case(tmp_path, network, write_series(tmp_path, 4), 4, heat_pump={"investment_EUR_per_MW": 1e12})
+    case = write_case(tmp_path, network, write_series(tmp_path, 4), 4, heat_pump={"investment_EUR_per_MW": 1e9})
     assert main(["run", str(case)]) == 0
     out = capsys.readouterr().out
     assert "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price" in out

@@ -302,7 +302,7 @@ def test_network_unknown_file_type_raises(tmp_path):
             {"S1": {"it_load_MW": 0}},
             r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number of MW, got 0",
         ),
-        ({"B1": {"co2_t_per_MWh": -1}}, r"feature 1 \(id 'B1'\): field 'co2_t_per_MWh': expected a non-negative"),
+        ({"B1": {"co2_t_per_MWh": -1}}, r"feature 1 \(id 'B1'\): field 'co2_t_per_MWh': expected an emission factor between 0 and 10"),
         (
             {"C2": {"annual_heat_MWh": -5}},
             r"feature 4 \(id 'C2'\): field 'annual_heat_MWh': expected a non-negative number of MWh, got -5",
@@ -486,7 +486,7 @@ def test_network_csv_problems_name_spreadsheet_rows(tmp_path):
     with pytest.raises(NetworkError) as error:
         load_network(nodes_path)
     assert error.value.problems == [
-        f"{nodes_path}: row 6 (id 'C1'): field 'homes': expected a non-negative number of homes, got -100",
+        f"{nodes_path}: row 6 (id 'C1'): field 'homes': expected a number of homes between 0 and 1,000,000, got -100",
         f"{edges_path}: row 2 (id 'P1'): field 'dn': expected a catalogue DN in mm such as 150 or 'DN150', "
         "or an inner_diameter_mm (one is required for an existing pipe), got nothing",
     ]
