@@ -237,10 +237,12 @@ def hourly_values(value, series: pd.DataFrame) -> np.ndarray:
     return np.full(len(series), float(value))
 
 
-def _series_column(case: Case, network: Network, node_id: str, column: str, who: str) -> np.ndarray:
+def _series_column(
+    case: Case, network: Network, node_id: str, column: str, who: str, field_name: str = "profile"
+) -> np.ndarray:
     if column not in case.timeseries:
         raise CaseError(
-            f"{network.path}: {who} '{node_id}': field 'profile': time series {case.spec.timeseries} "
+            f"{network.path}: {who} '{node_id}': field '{field_name}': time series {case.spec.timeseries} "
             f"has no column '{column}'"
         )
     return case.timeseries[column].to_numpy()
@@ -308,6 +310,18 @@ def _check_range(case: Case, column: str, values: np.ndarray, low: float, high: 
         )
 
 
+def _recovery(case: Case, network: Network, node_id: str, row: pd.Series) -> np.ndarray | float:
+    """Share of a campus's recoverable heat offered to the heat pumps in each hour [-]: its
+    ``recovery_profile`` column (e.g. 0 in free-cooling hours, when the cooling bypasses the heat-recovery
+    coils), or 1 without one."""
+    column = row["recovery_profile"]
+    if not isinstance(column, str):
+        return 1.0
+    share = _series_column(case, network, node_id, column, "source", "recovery_profile")
+    _check_range(case, column, share, 0.0, 1.0, f"a recovered share between 0 and 1 (source '{node_id}')")
+    return share
+
+
 def _sources(case: Case, network: Network, supply_degC: np.ndarray):
     frame = network.nodes[network.nodes["kind"] == "source"]
     hp, return_degC = case.spec.heat_pump, case.spec.temperatures.return_degC
@@ -315,7 +329,9 @@ def _sources(case: Case, network: Network, supply_degC: np.ndarray):
     for node_id, row in frame.iterrows():
         utilisation = _series_column(case, network, node_id, row["profile"], "source")
         _check_range(case, row["profile"], utilisation, 0.0, 1.0, f"a utilisation between 0 and 1 (source '{node_id}')")
-        heat[node_id] = row["it_load_MW"] * row["recovered_share"] * utilisation
+        heat[node_id] = (
+            row["it_load_MW"] * row["recovered_share"] * utilisation * _recovery(case, network, node_id, row)
+        )
         cooling_K = hp.source_cooling_K
         if cooling_K is None:  # the evaporator cooling of the source's cooling type
             cooling_K = cooling_default(row["cooling"], "source_cooling_K")
