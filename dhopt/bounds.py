@@ -2,7 +2,7 @@
 
 For a bridge splitting the network into sides A and B: flow A->B <= min(supply_A, absorb_B(t)) and
 B->A <= min(supply_B, absorb_A(t)), with supply = largest possible production (plants, heat pumps,
-direct exchange, storage discharge) and absorb(t) = demand + losses + storage charging. For a pipe
+direct exchange, new units, storage and pit discharge) and absorb(t) = demand + losses + storage charging. For a pipe
 on a loop: what can enter or leave its 2-edge-connected block (its own production or absorption plus
 what the bridges around it can carry in or out). Flows can be taken without circulation, so an
 optimal dispatch exists within these bounds.
@@ -36,18 +36,21 @@ def _features(inputs: Inputs) -> np.ndarray:
 
 
 def _storage_power(inputs: Inputs) -> np.ndarray:
-    """Largest storage charging (= discharging) power per node [MW]: capacity / charge_hours."""
+    """Largest storage charging (= discharging) power per node [MW]: capacity / charge_hours, tanks and pits."""
     power = inputs.storage_sites * inputs.scalars.storage_power_per_MWh
-    return power.groupby(level=0).sum().reindex(inputs.nodes, fill_value=0.0).to_numpy()
+    pits = (inputs.pits["max_MWh"] * inputs.pits["power_per_MWh"]).groupby(inputs.pits["node"]).sum()
+    total = power.groupby(level=0).sum().reindex(inputs.nodes, fill_value=0.0)
+    return total.add(pits.reindex(inputs.nodes, fill_value=0.0)).to_numpy()
 
 
 def _supply(inputs: Inputs) -> np.ndarray:
-    """Largest production per node [MW]: plants, campus output and storage discharge."""
+    """Largest production per node [MW]: plants, new units, campus output and storage discharge."""
     nodes = inputs.nodes
     # A campus delivers most through its heat pump: Q_t COP_t / (COP_t - 1) >= direct exchange Q_t.
     lifted = (inputs.source_heat_MW * inputs.cop / (inputs.cop - 1.0).clip(lower=1e-9)).max()
     source_supply = lifted.reindex(inputs.sources.index).fillna(0.0).groupby(inputs.sources["node"]).sum()
     plants = inputs.plants.groupby("node")["capacity_MW"].sum().reindex(nodes, fill_value=0.0)
+    plants += inputs.units.groupby("node")["max_MW"].sum().reindex(nodes, fill_value=0.0)
     return (plants + source_supply.reindex(nodes, fill_value=0.0)).to_numpy() + _storage_power(inputs)
 
 

@@ -237,6 +237,24 @@ class Economics(_Section):
     co2_price_EUR_per_t: float = Field(
         80.0, ge=0, le=1e4, description="EU ETS price on direct plant emissions [EUR/t]", json_schema_extra=RESOLVABLE
     )
+    year: int | None = Field(
+        None, ge=2000, le=2100, description="the year the case plans for (phase_out.forbidden_from, the CO2 price path)"
+    )
+    co2_price_path_EUR_per_t: dict[int, float] | None = Field(
+        None,
+        description="CO2 price by year, year -> EUR/t; the case's `year` picks the price (linear between the years "
+        "given, the end values beyond them), replacing co2_price_EUR_per_t [EUR/t]",
+    )
+
+    @model_validator(mode="after")
+    def _path(self):
+        path = self.co2_price_path_EUR_per_t
+        if path is not None:
+            if not path or any(not (0 <= v < 1e6) for v in path.values()):
+                raise ValueError("expected co2_price_path_EUR_per_t: year -> a price between 0 and 1e6 EUR/t")
+            if self.year is None:
+                raise ValueError("expected economics.year with co2_price_path_EUR_per_t (the year picks the price)")
+        return self
 
 
 class Campus(_Section):
@@ -328,6 +346,82 @@ class Contract(_Section):
     )
 
 
+PRODUCTION_TECHNOLOGIES = (
+    "electric_boiler",
+    "air_source_hp_1MW",
+    "air_source_hp_3MW",
+    "air_source_hp_10MW",
+    "seawater_hp_20MW",
+    "ptes",
+)
+"""Technologies of `[[new_production]]` (figures: dhopt/data/dea_production.csv)."""
+_PTES_ONLY = ("max_MWh", "investment_EUR_per_MWh", "investment_fixed_EUR", "fixed_om_EUR_per_MWh_yr", "loss_per_hour")
+_PTES_ONLY += ("charge_hours",)
+_HEAT_ONLY = ("max_MW", "investment_EUR_per_MW", "fixed_om_EUR_per_MW_yr", "variable_om_EUR_per_MWh")
+
+
+class NewProduction(_Section):
+    """One candidate technology at one or more network nodes, sized by the model; a key left out takes
+    the Danish Energy Agency figure of the technology (dhopt/data/dea_production.csv)."""
+
+    technology: Literal[PRODUCTION_TECHNOLOGIES] = Field(..., description="what may be built")
+    nodes: list[str] = Field(..., min_length=1, description="network node ids where it may be built")
+    max_MW: float | None = Field(None, gt=0, le=10_000, description="largest heat output per site [MW heat]")
+    max_MWh: float | None = Field(
+        None, gt=0, le=1e6, description="ptes: largest pit per site; default 13,000 (200,000 m3 at 64 kWh/m3) [MWh]"
+    )
+    investment_EUR_per_MW: float | None = Field(None, ge=0, le=1e8, description="[EUR/MW heat]")
+    fixed_om_EUR_per_MW_yr: float | None = Field(None, ge=0, le=1e7, description="[EUR/MW/yr]")
+    variable_om_EUR_per_MWh: float | None = Field(None, ge=0, le=1e4, description="[EUR/MWh heat]")
+    lifetime_yr: float | None = Field(None, gt=0, le=100, description="[yr]")
+    efficiency: float | None = Field(None, gt=0, le=1, description="electric_boiler: heat per electricity [-]")
+    sea_temperature_degC: float | None = Field(
+        None, ge=-2, le=35, description="seawater_hp: sea temperature; default 4, the DEA nameplate point [degC]"
+    )
+    sea_temperature_column: str | None = Field(
+        None, min_length=1, description="seawater_hp: time-series column of the hourly sea temperature [degC]"
+    )
+    investment_EUR_per_MWh: float | None = Field(None, ge=0, le=1e6, description="ptes: per MWh of capacity")
+    investment_fixed_EUR: float | None = Field(None, ge=0, le=1e9, description="ptes: per pit built [EUR]")
+    fixed_om_EUR_per_MWh_yr: float | None = Field(None, ge=0, le=1e4, description="ptes [EUR/MWh/yr]")
+    loss_per_hour: float | None = Field(None, ge=0, lt=1, description="ptes: standing loss [1/h]")
+    charge_hours: float | None = Field(None, gt=0, le=10_000, description="ptes: capacity / (dis)charge power [h]")
+
+    @model_validator(mode="after")
+    def _applicable(self):
+        pit = self.technology == "ptes"
+        wrong = [k for k in (_HEAT_ONLY if pit else _PTES_ONLY) if getattr(self, k) is not None]
+        wrong += [k for k in ("sea_temperature_degC", "sea_temperature_column") if getattr(self, k) is not None]
+        wrong = wrong if self.technology != "seawater_hp_20MW" else [k for k in wrong if not k.startswith("sea_")]
+        wrong += ["efficiency"] if self.efficiency is not None and self.technology != "electric_boiler" else []
+        if wrong:
+            raise ValueError(f"expected no {', '.join(wrong)} for technology '{self.technology}'")
+        return self
+
+
+class PhaseOut(_Section):
+    """Caps on existing plants (by default every gas boiler): annual heat, a share of the demand,
+    full-load hours, or none at all from a year on; the model builds what replaces them."""
+
+    plants: list[str] | None = Field(None, description="plant node ids capped; default: every gas_boiler plant")
+    max_MWh: float | None = Field(None, ge=0, le=1e9, description="their heat per year, together [MWh/yr]")
+    max_demand_share: float | None = Field(
+        None, ge=0, le=100, description="their heat as a share of the annual heat demand at most [-]"
+    )
+    max_full_load_hours: float | None = Field(
+        None, ge=0, le=8760, description="their heat at most this many hours at full capacity [h/yr]"
+    )
+    forbidden_from: int | None = Field(
+        None, ge=2000, le=2100, description="no heat from them when economics.year is this year or later"
+    )
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.max_MWh, self.max_demand_share, self.max_full_load_hours)) or (
+            self.forbidden_from is not None
+        )
+
+
 class CaseSpec(_Section):
     """The whole case file."""
 
@@ -346,6 +440,16 @@ class CaseSpec(_Section):
     campus: Campus = Campus()
     objective: Objective = Objective()
     contract: Contract = Contract()
+    new_production: list[NewProduction] = Field(
+        [], description="candidate new heat production and pit storage, sized by the model"
+    )
+    phase_out: PhaseOut = PhaseOut()
+
+    @model_validator(mode="after")
+    def _phase_out_year(self):
+        if self.phase_out.forbidden_from is not None and self.economics.year is None:
+            raise ValueError("expected economics.year with phase_out.forbidden_from (the year it is compared with)")
+        return self
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,36 @@ KPIS_SHOWN = (
 )
 
 
+def production_shown(figures: dict[str, float]) -> tuple[str, ...]:
+    """The new-production KPIs to print when the case has new units or pits: per technology, then the
+    totals, the pit storage, its summer heat carried into winter and the phase-out comparison."""
+    if not any(
+        k.startswith("new_") and k.endswith("_capacity_MW") for k in figures if k != "new_production_capacity_MW"
+    ):
+        if not figures.get("pit_storage_capacity_MWh") and "phase_out_extra_cost_EUR" not in figures:
+            return ()
+    technologies = [k for k in figures if k.startswith("new_") and k not in PRODUCTION_TOTALS]
+    comparison = [k for k in PHASE_OUT_SHOWN if k in figures]
+    return (*technologies, *PRODUCTION_TOTALS, *comparison)
+
+
+PRODUCTION_TOTALS = (
+    "new_production_capacity_MW",
+    "new_production_heat_MWh",
+    "new_production_electricity_MWh",
+    "pit_storage_capacity_MWh",
+    "pit_discharge_MWh",
+    "ptes_summer_heat_to_winter_MWh",
+)
+PHASE_OUT_SHOWN = ("phased_out_heat_MWh", "uncapped_phased_out_heat_MWh", "phase_out_co2_avoided_t",
+                   "phase_out_extra_cost_EUR", "co2_avoided_cost_EUR_per_t")  # fmt: skip
+
+
 def format_kpis(figures: dict[str, float]) -> str:
     """One line per KPI: label, value, unit."""
-    lines, width = [], max(len(kpi(key).label) for key in KPIS_SHOWN)
-    for key in KPIS_SHOWN:
+    shown = KPIS_SHOWN + production_shown(figures)
+    lines, width = [], max(len(kpi(key).label) for key in shown)
+    for key in shown:
         shown = kpi(key)
         lines.append(f"{shown.label:<{width}} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
     return "\n".join(lines)
@@ -363,6 +389,7 @@ def _run(args) -> None:
     from dhopt.contract import contract_line
     from dhopt.diagnose import bottlenecks, campus_heat_explained, unmet_summary
     from dhopt.grid import grid_limit_line
+    from dhopt.phase_out import phase_out_line
     from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
 
@@ -388,6 +415,8 @@ def _run(args) -> None:
         notes.insert(
             2, "contract: the plan takes no heat from the campus, so nothing is paid for and there is no price"
         )
+    if "phase_out_extra_cost_EUR" in result.kpis:
+        notes.insert(0, phase_out_line(result.kpis))
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]

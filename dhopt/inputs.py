@@ -25,6 +25,7 @@ from dhopt.case import Case
 from dhopt.cooling import cooling_default
 from dhopt.errors import CaseError
 from dhopt.network import Network
+from dhopt.production_inputs import co2_price_EUR_per_t, phase_out, pit_tables, unit_tables
 
 STRUCTURAL = "structural"  # shapes the model: sets, matrix coefficients, structural bounds
 COST = "cost"  # objective coefficients and constant only
@@ -57,6 +58,11 @@ class Scalars:
     minimise_co2: bool = declared("objective: annual CO2 [t/yr] instead of annual cost [EUR/yr]")
     co2_cap_t: float | None = declared("annual CO2 cap; None: none [t/yr]", ROWS, structure=lambda v, _: v is None)
     co2_excess_EUR_per_t: float = declared("cost of a tonne above the CO2 cap [EUR/t]", COST)
+    plant_cap_MWh: float | None = declared(
+        "phase-out: annual heat of the capped plants together; None: no cap [MWh/yr]",
+        ROWS,
+        structure=lambda v, _: v is None,
+    )
     unmet_co2_t_per_MWh: float = declared("weight of unmet heat in the CO2 objective [t/MWh]", COST)
     connect_all: bool = declared("every consumer is to be served (sole feeds forced, tree cuts with share 1)")
     unmet_penalty_EUR_per_MWh: float = declared("cost of heat not delivered [EUR/MWh]", COST)
@@ -117,6 +123,19 @@ class Inputs:
     )
     plant_cost_EUR_per_MWh: pd.DataFrame = declared("time x plant: fuel, O&M, CO2 and electricity [EUR/MWh]", COST)
     plant_electricity_per_heat: pd.Series = declared("plant: MWh electricity per MWh heat (e-boilers) [-]")
+    units: pd.DataFrame = declared(
+        "new heat production, id (technology@node): node, technology, max_MW", BOUNDS, ("max_MW",)
+    )
+    unit_cost: pd.DataFrame = declared(
+        "unit: annual_EUR_per_MW (annuity x investment + fixed O&M) [EUR/yr per MW], variable_om_EUR_per_MWh", COST
+    )
+    unit_cop: pd.DataFrame = declared("time x unit: heat per electricity, COP or boiler efficiency [-]")
+    pits: pd.DataFrame = declared(
+        "pit storage, id (ptes@node): node, max_MWh (it bounds pipe flows), keep_per_h [-], power_per_MWh [MW/MWh]"
+    )
+    pit_cost: pd.DataFrame = declared(
+        "pit: annual_EUR_per_MWh [EUR/yr per MWh], fixed_annual_EUR (annuity of the part per pit built) [EUR/yr]", COST
+    )
     heat_price_index_EUR_per_MWh: pd.Series = declared(
         "contract: indexed part of the heat price, a x electricity price + b x avoided plant's cost [EUR/MWh]",
         RESULTS,
@@ -169,6 +188,7 @@ class Inputs:
                 "profile_share",
                 "source_heat_MW",
                 "cop",
+                "unit_cop",
                 "direct_ok",
                 "plant_cost_EUR_per_MWh",
                 "heat_price_index_EUR_per_MWh",
@@ -365,7 +385,7 @@ def _plants(case: Case, network: Network, electricity: np.ndarray):
     electric = frame["technology"].eq("electric_boiler").to_numpy()
     per_heat = np.where(electric, 1.0 / frame["electric_efficiency"].astype(float).fillna(1.0).to_numpy(), 0.0)
     co2 = frame["co2_t_per_MWh"].astype(float).to_numpy()
-    base = frame["marginal_cost_EUR_per_MWh"].astype(float).to_numpy() + co2 * case.spec.economics.co2_price_EUR_per_t
+    base = frame["marginal_cost_EUR_per_MWh"].astype(float).to_numpy() + co2 * co2_price_EUR_per_t(case)
     cost = base[None, :] + np.outer(electricity, per_heat)
     plants = pd.DataFrame(
         {
@@ -456,6 +476,7 @@ def case_scalars(case: Case) -> Scalars:
         minimise_co2=spec.objective.minimise == "co2",
         co2_cap_t=spec.objective.co2_cap_t,
         co2_excess_EUR_per_t=np.nan,  # set by `with_co2_weights` once the producers are known
+        plant_cap_MWh=None,  # set by `prepare_inputs` from the phase-out
         unmet_co2_t_per_MWh=np.nan,
         discount_rate=rate,
         heat_price_EUR_per_MWh=np.nan if contract.heat_price_EUR_per_MWh is None else contract.heat_price_EUR_per_MWh,
@@ -483,7 +504,8 @@ def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
 
 def with_co2_weights(scalars: Scalars, plants: pd.DataFrame, electricity_per_heat: pd.Series, cop: pd.DataFrame):
     """`scalars` with the CO2 cap's excess cost and the CO2 objective's weight of unmet heat, from the
-    largest CO2 per MWh of heat any producer emits, f = max(co2_p + g e_p, g / COP_min) [t/MWh]:
+    largest CO2 per MWh of heat any producer emits, f = max(co2_p + g e_p, g / COP_min) [t/MWh] (`cop`:
+    campus heat pumps and new units):
     excess cost = unmet penalty / (2 f) [EUR/t], so meeting the cap by leaving demand unmet (saving at
     most f per MWh) always costs more than the excess; unmet weight = max(10 f, 1) [t/MWh]."""
     g = scalars.grid_co2_t_per_MWh
@@ -518,6 +540,19 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     sources, source_heat, cop, direct = _sources(case, network, supply)
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
     scalars = case_scalars(case)
+    profile_share = _profile_share(case, consumers)
+    scale = 8760.0 / len(time)
+    demand_MW = (
+        profile_share.to_numpy()
+        @ consumers.groupby("profile")["annual_heat_MWh"]
+        .sum()
+        .reindex(profile_share.columns, fill_value=0.0)
+        .to_numpy()
+    )
+    plants, cap_MWh = phase_out(case, network, plants, float(demand_MW.sum() * scale))
+    scalars = replace(scalars, plant_cap_MWh=cap_MWh)
+    units, unit_cost, unit_cop = unit_tables(case, network, supply, float(demand_MW.max(initial=0.0)))
+    pits, pit_cost = pit_tables(case, network)
     options = pipe_options(scalars, network.pipes)
     fixed = options.loc[installed_options(options, network.pipes), "loss_MW_per_K"].droplevel("dn")
     ends = network.pipes.loc[fixed.index, ["from_node", "to_node"]]
@@ -528,7 +563,6 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     unknown = [n for n in storage_nodes if n not in nodes]
     if unknown:
         raise CaseError(f"{case.path}: key 'storage.nodes': unknown node ids {unknown} (not in {network.path})")
-    scale = 8760.0 / len(time)
     return Inputs(
         weight_h=np.full(len(time), scale),
         supply_degC=pd.Series(supply, index=time),
@@ -539,7 +573,7 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         if grid.import_limit_MW is None
         else pd.Series(hourly_values(grid.import_limit_MW, series), index=time),
         nodes=nodes,
-        profile_share=_profile_share(case, consumers),
+        profile_share=profile_share,
         fixed_loss_MW_per_K=fixed_loss.reindex(nodes, fill_value=0.0),
         consumers=consumers,
         sources=sources,
@@ -550,12 +584,17 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         plants=plants,
         plant_cost_EUR_per_MWh=plant_cost,
         plant_electricity_per_heat=plant_electricity,
+        units=units,
+        unit_cost=unit_cost,
+        unit_cop=unit_cop,
+        pits=pits,
+        pit_cost=pit_cost,
         heat_price_index_EUR_per_MWh=_heat_price_index(case, network, electricity, plant_cost),
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
         pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),
-        scalars=with_co2_weights(scalars, plants, plant_electricity, cop),
+        scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop], axis=1)),
         forced_dn=None,
         forced_cost_EUR=0.0,
         period_hours=None,

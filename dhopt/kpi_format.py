@@ -67,6 +67,22 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("storage_capacity_MWh", "storage capacity", "MWh"),
         _k("storage_net_charge_MWh", "storage net charge over the horizon", "MWh/yr", "{:,.1f}"),
     ),
+    "New production and phase-out": (
+        _k("new_production_capacity_MW", "new production capacity", "MW", "{:,.1f}"),
+        _k("new_production_heat_MWh", "heat from new production", "MWh/yr"),
+        _k("new_production_electricity_MWh", "electricity of new production", "MWh/yr"),
+        _k("pit_storage_capacity_MWh", "pit storage (PTES) capacity", "MWh"),
+        _k("pit_discharge_MWh", "pit storage discharge", "MWh/yr"),
+        _k("ptes_summer_heat_to_winter_MWh", "summer heat carried into winter (PTES)", "MWh/yr"),
+        _k("phased_out_heat_MWh", "heat of the phased-out plants", "MWh/yr"),
+        _k("uncapped_phased_out_heat_MWh", "their heat without the phase-out", "MWh/yr"),
+        _k("uncapped_annual_cost_EUR", "annual cost without the phase-out", "EUR/yr"),
+        _k("uncapped_co2_t", "CO2 without the phase-out", "t/yr"),
+        _k("uncapped_unmet_demand_MWh", "unmet demand without the phase-out", "MWh/yr", "{:,.1f}"),
+        _k("phase_out_extra_cost_EUR", "extra cost of the phase-out", "EUR/yr"),
+        _k("phase_out_co2_avoided_t", "CO2 avoided by the phase-out", "t/yr"),
+        _k("co2_avoided_cost_EUR_per_t", "cost per tonne of CO2 avoided", "EUR/t", "{:,.1f}"),
+    ),
     "Cost": (
         _k("levelised_cost_of_heat_EUR_per_MWh", "levelised cost of heat", "EUR/MWh", "{:,.1f}"),
         _k("annual_cost_EUR", "annual cost", "EUR/yr"),
@@ -110,6 +126,7 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
     ),
 }
 KPIS = {kpi.key: kpi for section in SECTIONS.values() for kpi in section}
+PRODUCTION_PREFIXES = ("new_", "replaced_by_")  # per-technology KPIs, shown with "New production and phase-out"
 HEADLINE = ("homes_heated_by_campus", "co2_saved_t", "levelised_cost_of_heat_EUR_per_MWh", "annual_saving_EUR")
 
 
@@ -135,10 +152,27 @@ def split_unit(name: str) -> tuple[str, str]:
     return (f"{section}: {label}" if section else label), unit
 
 
+def _per_technology(key: str) -> Kpi | None:
+    """The display of a per-technology KPI of new production or of a phase-out's replacement, else None.
+
+    >>> _per_technology("new_electric_boiler_capacity_MW").label, _per_technology("replaced_by_unmet_MWh").label
+    ('new electric_boiler capacity', 'change in heat: unmet')
+    """
+    if key.startswith("replaced_by_") and key.endswith("_MWh"):
+        return Kpi(key, f"change in heat: {key[12:-4]}", "MWh/yr", "{:+,.0f}")
+    if key.startswith("new_") and key.endswith("_capacity_MW"):
+        return Kpi(key, f"new {key[4:-12]} capacity", "MW", "{:,.1f}")
+    if key.startswith("new_") and key.endswith("_heat_MWh"):
+        return Kpi(key, f"heat from new {key[4:-9]}", "MWh/yr", "{:,.0f}")
+    return None
+
+
 def kpi(key: str) -> Kpi:
     """The display of ``key``; an unknown KPI gets its name as label and the unit its name ends in."""
     if key in KPIS:
         return KPIS[key]
+    if _per_technology(key) is not None:
+        return _per_technology(key)
     label, unit = split_unit(key)
     return Kpi(key, label, unit or "-", "{:,.4g}")
 
@@ -146,7 +180,9 @@ def kpi(key: str) -> Kpi:
 def sectioned(figures: dict[str, float]) -> list[tuple[str, list[tuple[Kpi, float]]]]:
     """The KPIs present in ``figures``, by section; unknown ones last under "Other"."""
     sections = [(title, [(k, figures[k.key]) for k in kpis if k.key in figures]) for title, kpis in SECTIONS.items()]
-    other = [(kpi(key), value) for key, value in figures.items() if key not in KPIS]
+    per_technology = [(kpi(k), v) for k, v in figures.items() if k not in KPIS and k.startswith(PRODUCTION_PREFIXES)]
+    other = [(kpi(k), v) for k, v in figures.items() if k not in KPIS and not k.startswith(PRODUCTION_PREFIXES)]
+    sections = [(t, rows + per_technology if t == "New production and phase-out" else rows) for t, rows in sections]
     return [(title, rows) for title, rows in [*sections, ("Other", other)] if rows]
 
 

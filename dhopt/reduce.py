@@ -42,7 +42,8 @@ def _occupied(inputs: Inputs) -> set:
     """Nodes with demand, production or storage."""
     consumers = inputs.consumers
     demand = consumers.loc[consumers["annual_heat_MWh"] > 0, "node"]
-    return set(demand) | set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.storage_sites.index)
+    producers = set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.units["node"])
+    return set(demand) | producers | set(inputs.storage_sites.index) | set(inputs.pits["node"])
 
 
 def _degree(pipes: pd.DataFrame) -> pd.Series:
@@ -63,6 +64,7 @@ def drop_campus_routes(inputs: Inputs) -> Inputs:
     demand, no plant): the campuses' connection routes, for the reference without campuses. (With
     one route it would go as a dead end; two or more would otherwise join through the empty site.)"""
     campus_only = set(inputs.sources["node"]) - set(inputs.consumers["node"]) - set(inputs.plants["node"])
+    campus_only -= set(inputs.units["node"]) | set(inputs.pits["node"])
     pipes = inputs.pipes
     ends = pipes["from_node"].isin(campus_only) | pipes["to_node"].isin(campus_only)
     return _drop_pipes(inputs, pipes.index[(pipes["status"] == "candidate") & ends])
@@ -247,6 +249,8 @@ def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
         consumers=inputs.consumers.assign(node=inputs.consumers["node"].map(zone)),
         sources=inputs.sources.assign(node=inputs.sources["node"].map(zone)),
         plants=inputs.plants.assign(node=inputs.plants["node"].map(zone)),
+        units=inputs.units.assign(node=inputs.units["node"].map(zone)),
+        pits=inputs.pits.assign(node=inputs.pits["node"].map(zone)),
         storage_sites=inputs.storage_sites.groupby(inputs.storage_sites.index.map(zone)).sum().rename_axis("node"),
         node_zone=inputs.node_zone.map(zone),
     )

@@ -19,6 +19,7 @@ from dhopt.backup import unmet_backup
 from dhopt.errors import CaseError
 from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
 from dhopt.inputs import Inputs, installed_options
+from dhopt.production_kpis import new_production_kpis
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
 from dhopt.schema import RESULT_FILES as RESULT_FILES  # re-exported: dhopt.run imports it from here
 
@@ -46,6 +47,9 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     time = inputs.supply_degC.index.to_numpy()
     steps = len(time)
     sources, plants, sites = list(model.campus.S), list(model.plants.P), list(model.storage.K)
+    units, pits = list(model.production.U), list(model.pits.K)
+    unit_heat = _values(model.production.heat_MW, len(units), steps)
+    unit_cop = inputs.unit_cop.reindex(columns=units).to_numpy().T
     pipes, demand_nodes = list(model.pipes.E), list(model.D)
     cop = inputs.cop.to_numpy().T
     hp_heat = _values(model.campus.hp_heat_MW, len(sources), steps)
@@ -97,6 +101,18 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
             _values(model.storage.discharge_MW, len(sites), steps), ("site", "time"), "MW", "discharging"
         ),
         "plant_heat_MW": da(_values(model.plants.heat_MW, len(plants), steps), ("plant", "time"), "MW", "plant heat"),
+        "unit_capacity_MW": da(_scalar_values(model.production.capacity_MW), ("unit",), "MW", "new unit capacity"),
+        "unit_heat_MW": da(unit_heat, ("unit", "time"), "MW", "new unit heat output"),
+        "unit_electricity_MW": da(
+            unit_heat / np.where(unit_cop > 0, unit_cop, 1.0), ("unit", "time"), "MW", "new unit electricity"
+        ),
+        "unit_cop": da(unit_cop, ("unit", "time"), "1", "new unit COP or boiler efficiency"),
+        "pit_capacity_MWh": da(_scalar_values(model.pits.capacity_MWh), ("pit",), "MWh", "pit storage capacity"),
+        "pit_level_MWh": da(_values(model.pits.level_MWh, len(pits), steps), ("pit", "time"), "MWh", "stored heat"),
+        "pit_charge_MW": da(_values(model.pits.charge_MW, len(pits), steps), ("pit", "time"), "MW", "charging"),
+        "pit_discharge_MW": da(
+            _values(model.pits.discharge_MW, len(pits), steps), ("pit", "time"), "MW", "discharging"
+        ),
         "pipe_flow_MW": da(
             _values(model.pipes.flow_MW, len(pipes), steps), ("pipe", "time"), "MW", "heat flow from->to"
         ),
@@ -106,10 +122,11 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "demand_MW": da(demand, ("zone", "time"), "MW", "consumer demand"),
         "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
         "electricity_MW": da(
-            _electricity_MW(model, inputs, hp_heat / cop if len(sources) else hp_heat, plants, steps),
+            _electricity_MW(model, inputs, hp_heat / cop if len(sources) else hp_heat, plants, steps)
+            + (unit_heat / np.where(unit_cop > 0, unit_cop, 1.0)).sum(axis=0),
             ("time",),
             "MW",
-            "electricity bought: heat pumps and electric boilers",
+            "electricity bought: heat pumps, electric boilers and new units",
         ),
     }
     if inputs.import_limit_MW is not None:
@@ -119,10 +136,13 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "source": sources,
         "site": sites,
         "plant": plants,
+        "unit": units,
+        "pit": pits,
         "pipe": pipes,
         "zone": demand_nodes,
         "pipe_status": ("pipe", inputs.pipes.loc[pipes, "status"].to_numpy()),
         "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
+        "unit_technology": ("unit", inputs.units.loc[units, "technology"].to_numpy(dtype=str)),
     }
     return xr.Dataset(data, coords=coords, attrs={"case": inputs.scalars.name})
 
@@ -212,6 +232,8 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     beyond = (ds["pipe_loss_MW"] - installed_MW).where(ds["pipe_status"] == "existing", 0.0)  # upgraded pipes
     losses = candidate_loss + fixed_loss + float((beyond * w).sum()) - cold
     storage_net = annual("storage_charge_MW") - annual("storage_discharge_MW")
+    pit_net = annual("pit_charge_MW") - annual("pit_discharge_MW")
+    new_heat = annual("unit_heat_MW")
     reused = available - rejected
     # IT energy = recoverable heat / recovered share, per campus
     per_source = (ds["source_heat_MW"] * w).sum("time").to_numpy()
@@ -244,6 +266,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "storage_net_charge_MWh": storage_net,
         "hp_capacity_MW": float(ds["hp_capacity_MW"].sum()),
         "storage_capacity_MWh": float(ds["storage_capacity_MWh"].sum()),
+        **new_production_kpis(ds),
         "electricity_MWh": electricity_MWh,
         "co2_t": plant_co2 + electricity_MWh * scalars.grid_co2_t_per_MWh,
         "co2_cap_t": np.nan if scalars.co2_cap_t is None else scalars.co2_cap_t,
@@ -254,8 +277,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "levelised_cost_of_heat_EUR_per_MWh": (total - penalty) / delivered if delivered else float("nan"),
     }
     result.update(unmet_backup(ds, inputs))
-    # production + heat-pump electricity = demand + losses + rejected heat + storage change
-    result["energy_balance_residual_MWh"] = (available + hp_el + plants) - (delivered + losses + rejected + storage_net)
+    # production + heat-pump electricity = demand + losses + rejected heat + storage change (tanks and pits)
+    produced = available + hp_el + plants + new_heat
+    result["energy_balance_residual_MWh"] = produced - (delivered + losses + rejected + storage_net + pit_net)
     return result
 
 
@@ -266,6 +290,12 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
     rows = [("heat_pump", s, "capacity_MW", float(v)) for s, v in zip(ds["source"].values, ds["hp_capacity_MW"].values)]
     rows += [
         ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
+    ]
+    rows += [
+        ("new_production", u, "capacity_MW", float(v)) for u, v in zip(ds["unit"].values, ds["unit_capacity_MW"].values)
+    ]
+    rows += [
+        ("pit_storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["pit"].values, ds["pit_capacity_MWh"].values)
     ]
     candidate = ds["link_status"].values == "candidate"  # every candidate pipe of the original network
     for pipe, dn in zip(ds["link"].values[candidate], ds["link_dn"].values[candidate]):

@@ -29,6 +29,7 @@ from dhopt.grid import grid_figures
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import SIZED_VARIABLES, design_of
 from dhopt.network import Network, load_network
+from dhopt.phase_out import applies, phase_out_line, replacement_kpis, without_phase_out
 from dhopt.reduce import Reduction, drop_campus_routes, reduce_network, with_built_pipes
 from dhopt.results import (
     RESULT_FILES,
@@ -228,6 +229,15 @@ def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: Model
         )
 
 
+def _uncapped(case: Case, network: Network, options: SolveOptions) -> tuple[dict, xr.Dataset]:
+    """KPIs and results of the same case without its phase-out (`dhopt.phase_out.without_phase_out`),
+    designed and dispatched as the case is (`_optimise`), for what replaced the phased-out plants."""
+    inputs, _ = reduce_network(prepare_inputs(without_phase_out(case), network))
+    solved = _optimise(inputs, case.spec.horizon, options, Phases(), ModelCache(keep=False))
+    dataset = to_dataset(solved.model, solved.inputs)
+    return kpis(dataset, solved.inputs, solved.model), dataset
+
+
 def solve_inputs(
     inputs: Inputs,
     case: Case,
@@ -266,6 +276,10 @@ def solve_inputs(
         figures.update(compared_with(figures, compared))
         figures.update(settle(dataset, solved.inputs, figures["annual_saving_EUR"]))
         phases.done("reference", note)
+    if applies(case):
+        uncapped, uncapped_ds = _uncapped(case, network, options)
+        figures.update(replacement_kpis(case, figures, dataset, uncapped, uncapped_ds))
+        phases.done("uncapped", phase_out_line(figures))
     refuse_non_finite(figures, case.path)  # an answer with NaN or infinite costs is no answer
     design = design_table(dataset)
     return Solution(case, network, solved.inputs, model, report, dataset, figures, design, reduction, phases.timings)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs
-from dhopt.model.objective import heat_pump_cost_EUR_per_MWh
+from dhopt.model.objective import heat_pump_cost_EUR_per_MWh, unit_cost_EUR_per_MWh
 from dhopt.tree_search import UNCOVERED_EUR, TreeData, improve_tree
 
 
@@ -45,7 +45,7 @@ def _tree(inputs: Inputs, graph: nx.Graph, roots: list) -> nx.Graph:
         if node in paths:
             nx.add_path(tree, paths[node])
     tree.remove_nodes_from([root for root in roots if tree.degree(root) == 0])
-    for node in dict.fromkeys([*inputs.sources["node"], *inputs.plants["node"]]):
+    for node in dict.fromkeys([*inputs.sources["node"], *inputs.plants["node"], *inputs.units["node"]]):
         if node in tree:
             continue
         if tree.number_of_nodes() == 0:
@@ -61,7 +61,7 @@ def _tree(inputs: Inputs, graph: nx.Graph, roots: list) -> nx.Graph:
 def _heat_cost(inputs: Inputs) -> np.ndarray:
     """The cheapest heat of each hour [EUR/MWh]: a plant's cost or a campus heat pump's
     (electricity / COP + variable O&M; free where direct exchange is possible); 0 without producers."""
-    costs = [inputs.plant_cost_EUR_per_MWh.to_numpy()]
+    costs = [inputs.plant_cost_EUR_per_MWh.to_numpy(), unit_cost_EUR_per_MWh(inputs)]
     if len(inputs.sources):
         costs.append(np.where(inputs.direct_ok.to_numpy(), 0.0, heat_pump_cost_EUR_per_MWh(inputs)))
     every = np.hstack(costs)
@@ -87,6 +87,7 @@ def tree_data(inputs: Inputs) -> TreeData:
     drive = inputs.loss_drive_K.to_numpy()
     output = (inputs.sources["hp_max_MW"] + inputs.source_heat_MW.max()).groupby(inputs.sources["node"]).sum()
     output = output.add(inputs.plants.groupby("node")["capacity_MW"].sum(), fill_value=0.0)
+    output = output.add(inputs.units.groupby("node")["max_MW"].sum(), fill_value=0.0)
     produce = output.reindex(nodes, fill_value=0.0).to_numpy(dtype=float)
     heat_cost = _heat_cost(inputs)
     loss_value = float(np.sum(inputs.weight_h * drive * heat_cost))  # EUR/yr per MW/K of loss
@@ -102,7 +103,7 @@ def tree_data(inputs: Inputs) -> TreeData:
     else:  # heat not delivered costs the penalty but saves producing it
         net = inputs.scalars.unmet_penalty_EUR_per_MWh - heat_cost
         droppable = np.where(fixed_loss > 0, np.inf, demand @ (inputs.weight_h * net))
-    producers = nodes.isin([*inputs.sources["node"], *inputs.plants["node"]])
+    producers = nodes.isin([*inputs.sources["node"], *inputs.plants["node"], *inputs.units["node"]])
     absorb = demand + fixed_loss[:, None] * drive[None, :]
     return TreeData(absorb, produce, inputs.delta_t_K.to_numpy(), capacity, cost, droppable, producers)
 
@@ -111,7 +112,9 @@ def tree_design(inputs: Inputs) -> dict[str, int]:
     """Candidate pipe -> DN of the start design (pipes not listed are not built): the shortest-path
     tree improved by `dhopt.tree_search.improve_tree`, each pipe with the smallest DN for its flow bound."""
     graph = _graph(inputs)
-    roots = list(dict.fromkeys(inputs.plants["node"])) or list(dict.fromkeys(inputs.sources["node"]))
+    roots = list(dict.fromkeys([*inputs.plants["node"], *inputs.units["node"]])) or list(
+        dict.fromkeys(inputs.sources["node"])
+    )
     if not roots or inputs.pipes.empty:
         return {}
     position = {n: i for i, n in enumerate(inputs.nodes)}

@@ -302,7 +302,10 @@ def test_network_unknown_file_type_raises(tmp_path):
             {"S1": {"it_load_MW": 0}},
             r"feature 0 \(id 'S1'\): field 'it_load_MW': expected a positive number of MW, got 0",
         ),
-        ({"B1": {"co2_t_per_MWh": -1}}, r"feature 1 \(id 'B1'\): field 'co2_t_per_MWh': expected an emission factor between 0 and 10"),
+        (
+            {"B1": {"co2_t_per_MWh": -1}},
+            r"feature 1 \(id 'B1'\): field 'co2_t_per_MWh': expected an emission factor between 0 and 10",
+        ),
         (
             {"C2": {"annual_heat_MWh": -5}},
             r"feature 4 \(id 'C2'\): field 'annual_heat_MWh': expected a non-negative number of MWh, got -5",

@@ -1,6 +1,7 @@
 """The Pyomo model: one block per component type, one nodal heat balance, one objective.
 
-Build order: campus (sources and heat pumps), storage, plants, pipes, then the balance at every
+Build order: campus (sources and heat pumps), storage (tanks, pits), plants, new production, pipes,
+then the balance at every
 node and hour and the annual cost. Time steps are integer positions 0..T-1; labels stay in
 `Inputs`.
 """
@@ -16,7 +17,8 @@ from dhopt.model.cuts import add_tree_cuts
 from dhopt.model.objective import add_co2_cap, add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
-from dhopt.model.storage import add_storage, set_storage_bounds
+from dhopt.model.production import add_production, set_production_bounds
+from dhopt.model.storage import add_pit_storage, add_storage, set_pit_bounds, set_storage_bounds
 
 
 def build_model(inputs: Inputs) -> pyo.ConcreteModel:
@@ -26,7 +28,9 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)
     add_storage(m, inputs)
+    add_pit_storage(m, inputs)
     add_plants(m, inputs)
+    add_production(m, inputs)
     add_pipes(m, inputs)
     add_balance(m, inputs)
     add_tree_cuts(m, inputs)
@@ -35,8 +39,16 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     return m
 
 
-DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
-SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh")
+DESIGN_VARIABLES = (
+    "campus.hp_capacity_MW",
+    "campus.units",
+    "storage.capacity_MWh",
+    "pipes.build",
+    "production.capacity_MW",
+    "pits.capacity_MWh",
+    "pits.built",
+)
+SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh", "production.capacity_MW", "pits.capacity_MWh")
 """Continuous capacities: sized again on the full year once the integer choices are made (`dhopt.run`)."""
 PARAMETER_BOUNDS = (
     "campus.hp_capacity_MW",
@@ -44,11 +56,14 @@ PARAMETER_BOUNDS = (
     "campus.units_on",
     "storage.capacity_MWh",
     "plants.heat_MW",
+    "production.capacity_MW",
+    "pits.capacity_MWh",
 )
 """Variables whose bounds `refresh_parameters` sets."""
 ROW_LIMITS = (
     ("grid_limit", "import_limit_MW", lambda inputs: inputs.import_limit_MW.to_numpy(dtype=float)),
     ("co2_cap", "co2_cap_t", lambda inputs: inputs.scalars.co2_cap_t),
+    ("plant_cap", "plant_cap_MWh", lambda inputs: inputs.scalars.plant_cap_MWh),
 )
 """(constraint, mutable parameter, its value in `Inputs`): rows whose upper bound is a parameter plus a
 constant; a parameter indexed by time step takes an array."""
@@ -88,6 +103,8 @@ def release_sizes(model: pyo.ConcreteModel, inputs: Inputs, held: dict[str, dict
             var.setlb(None)  # `fix_design` held it from below too
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
+    set_production_bounds(model.production, inputs)
+    set_pit_bounds(model.pits, inputs)
     fix_design(model, held)
 
 
@@ -97,7 +114,9 @@ def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tupl
     (`ROW_LIMITS`) and the objective (every price and cost; `cost_vars`: `cost_variables(model)`)."""
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
+    set_pit_bounds(model.pits, inputs)
     set_plant_bounds(model.plants, inputs)
+    set_production_bounds(model.production, inputs)
     for _, name, value_in in ROW_LIMITS:
         param = model.find_component(name)
         if param is not None and param.is_indexed():

@@ -1,7 +1,7 @@
 """Heat balance at every node and hour [MW].
 
-inflow - outflow + heat pumps + direct exchange + plants + discharge - charge + unmet
-    = demand + losses,
+inflow - outflow + heat pumps + direct exchange + plants + new units + discharge - charge (tanks and
+    pits) + unmet = demand + losses,
 with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
 candidate pipe the loss of the DN built; for an upgraded existing pipe what the new DN loses beyond
 the installed one (which stays in the fixed loss). Unmet heat is a costly slack, never a silent
@@ -35,6 +35,8 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     outgoing = _members(pipes, "from_node")
     sources = _members(inputs.sources, "node")
     plants = _members(inputs.plants, "node")
+    units = _members(inputs.units, "node")
+    pits = _members(inputs.pits, "node")
     storage = set(m.storage.K)
     candidate_loss = defaultdict(list)  # node -> [(pipe, dn, half loss per K)]
     options = inputs.options
@@ -61,6 +63,8 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
             (1.0, campus.direct_MW, s) for s in sources[n]
         ]
         node_terms += [(1.0, plant_heat, p) for p in plants[n]]
+        node_terms += [(1.0, m.production.heat_MW, u) for u in units[n]]
+        node_terms += [term for k in pits[n] for term in ((1.0, m.pits.discharge_MW, k), (-1.0, m.pits.charge_MW, k))]
         if n in storage:
             node_terms += [(1.0, m.storage.discharge_MW, n), (-1.0, m.storage.charge_MW, n)]
         if n in m.D:
@@ -77,9 +81,11 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     electric = electric[electric > 0].to_dict()
 
     @m.Expression(m.T)
-    def electricity_MW(m, t):  # heat pumps + electric boilers [MW]
-        return sum(m.campus.electricity_MW[s, t] for s in m.campus.S) + sum(
-            share * m.plants.heat_MW[p, t] for p, share in electric.items()
+    def electricity_MW(m, t):  # heat pumps + electric boilers + new units [MW]
+        return (
+            sum(m.campus.electricity_MW[s, t] for s in m.campus.S)
+            + sum(share * m.plants.heat_MW[p, t] for p, share in electric.items())
+            + sum(m.production.electricity_MW[u, t] for u in m.production.U)
         )
 
     limit = inputs.import_limit_MW

@@ -2,12 +2,15 @@
 or annual CO2 [t/yr]; and the annual CO2 cap.
 
 cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
-     + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt ]
-co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt ]            <= cap + x
+     + sum_u A_u C_u + sum_j (A_j E_j + B_j z_j)
+     + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
+                   + sum_u (p_t / COP_ut + v_u) h_ut ]
+co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_u g h_ut / COP_ut ]  <= cap + x
 with a the annuity factor, w_t the hours of the year that step t stands for, p_t the electricity
 price including grid tariff, c_pt plant fuel, O&M, CO2 and electricity cost, g the grid emission
 factor, k_p a plant's emission factor, e_p its electricity per heat (e-boilers), x >= 0 the tonnes
-above the cap at P EUR/t. Minimising CO2, the objective is co2 + x + M sum_t w_t sum_n u_nt, with M
+above the cap at P EUR/t; new units u (capacity C_u, heat h_ut, annual cost per MW A_u) and pits j
+(capacity E_j, built z_j, annual cost per MWh A_j and per pit B_j). Minimising CO2, the objective is co2 + x + M sum_t w_t sum_n u_nt, with M
 large enough that no demand is left unmet to save CO2 (`dhopt.inputs.with_co2_weights`).
 """
 
@@ -24,12 +27,18 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     """The variables of the investment (with the CO2 excess, if capped) and of the operating cost,
     in the order of `cost_coefficients`."""
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
+    investment += [*m.production.capacity_MW.values(), *m.pits.capacity_MWh.values(), *m.pits.built.values()]
     if m.find_component("co2_excess_t") is not None:
         investment.append(m.co2_excess_t)
     operation = [
         var[key, t]
         for t in m.T
-        for var, keys in ((m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D))
+        for var, keys in (
+            (m.campus.hp_heat_MW, m.campus.S),
+            (m.plants.heat_MW, m.plants.P),
+            (m.unmet_MW, m.D),
+            (m.production.heat_MW, m.production.U),
+        )
         for key in keys
     ]
     return investment, operation
@@ -41,13 +50,22 @@ def heat_pump_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     return price / inputs.cop.to_numpy() + inputs.scalars.hp_variable_om_EUR_per_MWh
 
 
-def _operation(m: pyo.ConcreteModel, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float) -> np.ndarray:
-    """w_t x [hp (time x source), plant (time x plant), unmet] in the order of `cost_variables`' operation."""
+def unit_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
+    """Operating cost of a MWh of a new unit's heat, time x unit: electricity / COP_t + variable O&M."""
+    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
+    vom = inputs.unit_cost["variable_om_EUR_per_MWh"].reindex(inputs.unit_cop.columns).to_numpy(dtype=float)
+    return price / inputs.unit_cop.to_numpy() + vom[None, :]
+
+
+def _operation(m, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float, unit: np.ndarray) -> np.ndarray:
+    """w_t x [hp (time x source), plant (time x plant), unmet, unit (time x unit)] in the order of
+    `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
+    units = inputs.unit_cop.columns.get_indexer(list(m.production.U))
     unmet_block = np.full((len(weight), len(m.D)), unmet)
-    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block])).ravel()
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units]])).ravel()
 
 
 def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -60,12 +78,15 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
             np.full(len(m.campus.S), scalars.hp_annual_EUR_per_MW),
             np.full(len(m.storage.K), scalars.storage_annual_EUR_per_MWh),
             pipe_annual.loc[list(m.pipes.O)].to_numpy(dtype=float) if len(m.pipes.O) else np.zeros(0),
+            inputs.unit_cost["annual_EUR_per_MW"].reindex(list(m.production.U)).to_numpy(dtype=float),
+            inputs.pit_cost["annual_EUR_per_MWh"].reindex(list(m.pits.K)).to_numpy(dtype=float),
+            inputs.pit_cost["fixed_annual_EUR"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
         ]
     )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh,
+        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs),
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
     return investment, operation, float(inputs.forced_cost_EUR)
@@ -79,7 +100,8 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
     plant = inputs.plants["co2_t_per_MWh"].to_numpy(dtype=float) + g * inputs.plant_electricity_per_heat.reindex(
         inputs.plants.index
     ).to_numpy(dtype=float)
-    return _operation(m, inputs, g / inputs.cop.to_numpy(), np.tile(plant, (steps, 1)), unmet_t_per_MWh)
+    units = g / inputs.unit_cop.to_numpy()
+    return _operation(m, inputs, g / inputs.cop.to_numpy(), np.tile(plant, (steps, 1)), unmet_t_per_MWh, units)
 
 
 def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -88,7 +110,7 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
     if not inputs.scalars.minimise_co2:
         return cost_coefficients(m, inputs)
     capped = m.find_component("co2_excess_t") is not None
-    sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O)
+    sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(m.production.U) + 2 * len(m.pits.K)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 

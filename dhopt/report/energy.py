@@ -3,7 +3,7 @@
 Every series is indexed by hour of year [h]. Network losses are not stored hour by hour (only
 the candidate pipes' losses are); they follow from the heat balance, which holds every hour:
 
-    heat pumps + direct + plants + discharge - charge + unmet = demand + losses
+    heat pumps + direct + plants + new units + discharge - charge (tanks, pits) + unmet = demand + losses
 """
 
 from __future__ import annotations
@@ -28,26 +28,31 @@ def _total(ds: xr.Dataset, name: str, over: str) -> pd.Series:
 
 
 def plant_technologies(ds: xr.Dataset) -> dict[str, str]:
-    """Producer label of each plant -> its technology, e.g. ``{"wte (waste to energy)": "waste_to_energy"}``."""
-    return {
+    """Producer label of each plant and new unit -> its technology, e.g. ``{"wte (waste to energy)":
+    "waste_to_energy", "new air_source_hp_10MW@C": "air_source_hp_10MW"}``."""
+    plants = {
         f"{plant} ({technology.replace('_', ' ')})": str(technology)
         for plant, technology in zip(ds["plant"].values, ds["plant_technology"].values)
     }
+    return plants | {f"new {unit}": str(t) for unit, t in zip(ds["unit"].values, ds["unit_technology"].values)}
 
 
 def producers_MW(ds: xr.Dataset) -> pd.DataFrame:
     """Heat fed into the network per producer and hour [MW]; producers that never produce are left out.
 
-    Columns in stacking order: heat pumps, direct exchange, each plant, storage discharge, unmet
-    demand (the model's slack: heat that no producer delivered).
+    Columns in stacking order: heat pumps, direct exchange, each plant, each new unit, storage and pit
+    discharge, unmet demand (the model's slack: heat that no producer delivered).
     """
     columns = {
         "heat pumps": _total(ds, "hp_heat_MW", "source"),
         "direct exchange": _total(ds, "direct_heat_MW", "source"),
     }
-    for label, plant in zip(plant_technologies(ds), ds["plant"].values):
-        columns[label] = pd.Series(ds["plant_heat_MW"].sel(plant=plant).to_numpy(), index=ds["time"].to_numpy())
+    hourly = [ds["plant_heat_MW"].sel(plant=p) for p in ds["plant"].values]
+    hourly += [ds["unit_heat_MW"].sel(unit=u) for u in ds["unit"].values]
+    for label, values in zip(plant_technologies(ds), hourly):
+        columns[label] = pd.Series(values.to_numpy(), index=ds["time"].to_numpy())
     columns["storage discharge"] = _total(ds, "storage_discharge_MW", "site")
+    columns["pit discharge"] = _total(ds, "pit_discharge_MW", "pit")
     columns["unmet demand"] = _total(ds, "unmet_MW", "zone")
     frame = pd.DataFrame(columns)
     return frame.loc[:, frame.max() > NEGLIGIBLE_MW]
@@ -59,8 +64,8 @@ def demand_MW(ds: xr.Dataset) -> pd.Series:
 
 
 def storage_charge_MW(ds: xr.Dataset) -> pd.Series:
-    """Heat taken from the network into storage, all sites [MW]."""
-    return _total(ds, "storage_charge_MW", "site")
+    """Heat taken from the network into storage, all tank and pit sites [MW]."""
+    return _total(ds, "storage_charge_MW", "site") + _total(ds, "pit_charge_MW", "pit")
 
 
 def losses_MW(ds: xr.Dataset) -> pd.Series:

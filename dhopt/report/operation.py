@@ -14,11 +14,14 @@ NEGLIGIBLE_MWH = 0.01  # a storage smaller than this counts as not built [MWh]
 
 
 def storage_figure(ds: xr.Dataset) -> Figure | None:
-    """Stored heat per site over the horizon, with its capacity [MWh]; None when no storage is built.
+    """Stored heat per tank and pit (PTES) site over the horizon, with its capacity [MWh]; None when no
+    storage is built.
 
     A single site also gets a right-hand axis in percent of its capacity (state of charge).
     """
-    capacity = ds["storage_capacity_MWh"].to_series()
+    tanks = ds["storage_level_MWh"].rename(site="store")
+    levels = xr.concat([tanks, ds["pit_level_MWh"].rename(pit="store")], dim="store")  # tanks, then pits (PTES)
+    capacity = pd.concat([ds["storage_capacity_MWh"].to_series(), ds["pit_capacity_MWh"].to_series()])
     built = capacity[capacity > NEGLIGIBLE_MWH]
     if built.empty:
         return None
@@ -26,7 +29,7 @@ def storage_figure(ds: xr.Dataset) -> Figure | None:
     fig = new_figure(3.6)
     ax = fig.add_subplot()
     for colour, (site, size) in zip(SPARE_COLOURS[::-1] if len(built) > 1 else ("#3182bd",), built.items()):
-        level = ds["storage_level_MWh"].sel(site=site).to_numpy()
+        level = levels.sel(store=site).to_numpy()
         ax.fill_between(x, level, color=colour, alpha=0.25, linewidth=0)
         ax.plot(x, level, color=colour, lw=0.8, label=f"{site}: stored heat")
         ax.axhline(size, color=colour, lw=1.0, ls=(0, (4, 2)), label=f"{site}: capacity {size:,.0f} MWh")

@@ -37,6 +37,7 @@ PRODUCER_COLOURS = {
     "heat pumps": "#1b9e77",
     "direct exchange": "#a6d854",
     "storage discharge": "#3182bd",
+    "pit discharge": "#08519c",
     "unmet demand": "#e31a1c",
 }
 TECHNOLOGY_COLOURS = {
@@ -45,6 +46,10 @@ TECHNOLOGY_COLOURS = {
     "gas_boiler": "#fd8d3c",
     "oil_boiler": "#7f2704",
     "electric_boiler": "#9e9ac8",
+    "air_source_hp_1MW": "#41ab5d",
+    "air_source_hp_3MW": "#238b45",
+    "air_source_hp_10MW": "#006d2c",
+    "seawater_hp_20MW": "#1d91c0",
 }
 SPARE_COLOURS = ("#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#7570b3")
 CHARGE_COLOUR = "#9ecae1"  # heat into storage, drawn below zero

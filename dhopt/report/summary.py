@@ -37,8 +37,32 @@ def summary_sentences(figures: dict[str, float], horizon_hours: int, start_label
             f"{_amount('heat_delivered_MWh', figures)} MWh of heat a year."
         )
     sentences.append(f"The levelised cost of heat is {_amount('levelised_cost_of_heat_EUR_per_MWh', figures)} EUR/MWh.")
+    sentences += _production_sentences(figures)
     if g("unmet_demand_MWh", 0.0) > 0.5:
         sentences.append(f"Warning: {_amount('unmet_demand_MWh', figures)} MWh a year of demand is not met.")
     if horizon_hours < 8760:
         sentences.append(f"Annual figures scale the {horizon_hours:,}-hour horizon (from {start_label}) to a year.")
+    return sentences
+
+
+def _production_sentences(figures: dict[str, float]) -> list[str]:
+    """New production built, the pit storage's summer heat carried into winter, and the phase-out."""
+    g, sentences = figures.get, []
+    if g("new_production_capacity_MW", 0.0) > 0.05:
+        sentences.append(
+            f"New heat production of {_amount('new_production_capacity_MW', figures)} MW is built and delivers "
+            f"{_amount('new_production_heat_MWh', figures)} MWh a year."
+        )
+    if g("pit_storage_capacity_MWh", 0.0) > 0.5:
+        sentences.append(
+            f"A pit thermal store of {_amount('pit_storage_capacity_MWh', figures)} MWh carries "
+            f"{_amount('ptes_summer_heat_to_winter_MWh', figures)} MWh of summer heat (May-September) into winter."
+        )
+    if "phase_out_extra_cost_EUR" in figures:
+        sentences.append(
+            f"The phase-out lowers the phased-out plants' heat from {_amount('uncapped_phased_out_heat_MWh', figures)}"
+            f" to {_amount('phased_out_heat_MWh', figures)} MWh a year and avoids "
+            f"{_amount('phase_out_co2_avoided_t', figures)} t of CO2 at "
+            f"{_amount('co2_avoided_cost_EUR_per_t', figures)} EUR/t."
+        )
     return sentences
