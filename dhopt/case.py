@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dhopt.errors import CaseError
 from dhopt.files import input_file_problem
+from dhopt.power_case import Backup, Battery, Pv
 
 HOURS_PER_YEAR = 8760
 REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
@@ -178,6 +179,11 @@ class Grid(_Section):
         description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]",
         json_schema_extra=RESOLVABLE,
     )
+    connected: bool = Field(
+        True,
+        description="false: no grid connection; every campus then runs on its own electricity ([pv], [battery], "
+        "[backup]) and nothing may draw electricity from the grid",
+    )
 
 
 class Economics(_Section):
@@ -198,8 +204,15 @@ class Campus(_Section):
         1.2,
         ge=1.0,
         le=3.0,
-        description="power usage effectiveness of the campus, for the ERF [-]",
+        description="power usage effectiveness of the campus, for the ERF and, with its own electricity, "
+        "the campus's electricity demand IT x PUE [-]",
         json_schema_extra=RESOLVABLE,
+    )
+    value_of_lost_compute_EUR_per_MWh: float | None = Field(
+        None,
+        ge=0,
+        description="IT energy not served may be curtailed at this cost (the campus then has its own "
+        "electricity balance, dhopt/model/power.py); default: the IT load is served every hour [EUR/MWh IT]",
     )
 
 
@@ -298,6 +311,16 @@ class CaseSpec(_Section):
     campus: Campus = Campus()
     objective: Objective = Objective()
     contract: Contract = Contract()
+    pv: Pv | None = Field(None, description="on-site PV of every campus (dhopt/model/power.py)")
+    battery: Battery | None = Field(None, description="battery of every campus (dhopt/model/power.py)")
+    backup: Backup | None = Field(None, description="backup generator of every campus (dhopt/model/power.py)")
+
+    @property
+    def own_power(self) -> bool:
+        """Whether the campuses have their own electricity balance (any of PV, battery, backup, no grid or
+        curtailable IT load): `dhopt.model.power`; else the IT load and its heat are fixed."""
+        given = (self.pv, self.battery, self.backup, self.campus.value_of_lost_compute_EUR_per_MWh)
+        return any(part is not None for part in given) or not self.grid.connected
 
 
 @dataclass(frozen=True)

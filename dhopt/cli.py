@@ -63,10 +63,29 @@ KPIS_SHOWN = (
 )
 
 
+POWER_SHOWN = (
+    "pv_capacity_MWp",
+    "battery_energy_MWh",
+    "battery_power_MW",
+    "backup_capacity_MW",
+    "backup_MWh",
+    "backup_hours_h",
+    "curtailed_it_MWh",
+    "curtailed_hours_h",
+    "grid_import_MWh",
+    "it_served_MWh",
+    "pv_spilled_MWh",
+    "campus_heat_reused_MWh",
+    "levelised_cost_of_compute_energy_EUR_per_MWh",
+    "power_balance_residual_MW",
+)
+"""Shown after `KPIS_SHOWN` for a case whose campuses have their own electricity (`dhopt.model.power`)."""
+
+
 def format_kpis(figures: dict[str, float]) -> str:
-    """One line per KPI: label, value, unit."""
+    """One line per KPI: label, value, unit (the power side's too, when the case has one)."""
     lines, width = [], max(len(kpi(key).label) for key in KPIS_SHOWN)
-    for key in KPIS_SHOWN:
+    for key in KPIS_SHOWN + (POWER_SHOWN if "it_served_MWh" in figures else ()):
         shown = kpi(key)
         lines.append(f"{shown.label:<{width}} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
     return "\n".join(lines)

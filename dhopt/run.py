@@ -90,6 +90,10 @@ def without_campus(inputs: Inputs) -> Inputs:
         cop=inputs.cop[none],
         direct_ok=inputs.direct_ok[none],
         storage_sites=inputs.storage_sites.iloc[:0],
+        power=inputs.power.loc[none],
+        power_cost=inputs.power_cost.loc[none],
+        pv_yield_MW_per_MWp=inputs.pv_yield_MW_per_MWp[none],
+        it_load_MW=inputs.it_load_MW[none],
     )
 
 

@@ -1,6 +1,6 @@
 """The Pyomo model: one block per component type, one nodal heat balance, one objective.
 
-Build order: campus (sources and heat pumps), storage, plants, pipes, then the balance at every
+Build order: campus (sources and heat pumps), the campuses' own electricity, storage, plants, pipes, then the balance at every
 node and hour and the annual cost. Time steps are integer positions 0..T-1; labels stay in
 `Inputs`.
 """
@@ -16,6 +16,8 @@ from dhopt.model.cuts import add_tree_cuts
 from dhopt.model.objective import add_co2_cap, add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
+from dhopt.model.power import CAPACITIES as POWER_CAPACITY_NAMES
+from dhopt.model.power import add_power, set_power_bounds
 from dhopt.model.storage import add_storage, set_storage_bounds
 
 
@@ -25,6 +27,7 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     m.T = pyo.RangeSet(0, len(inputs.weight_h) - 1, doc="time step (position in the horizon)")
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)
+    add_power(m, inputs)
     add_storage(m, inputs)
     add_plants(m, inputs)
     add_pipes(m, inputs)
@@ -35,8 +38,9 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     return m
 
 
-DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build")
-SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh")
+POWER_CAPACITIES = tuple(f"power.{name}" for name in POWER_CAPACITY_NAMES)
+DESIGN_VARIABLES = ("campus.hp_capacity_MW", "campus.units", "storage.capacity_MWh", "pipes.build", *POWER_CAPACITIES)
+SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh", *POWER_CAPACITIES)
 """Continuous capacities: sized again on the full year once the integer choices are made (`dhopt.run`)."""
 PARAMETER_BOUNDS = (
     "campus.hp_capacity_MW",
@@ -44,6 +48,9 @@ PARAMETER_BOUNDS = (
     "campus.units_on",
     "storage.capacity_MWh",
     "plants.heat_MW",
+    *POWER_CAPACITIES,
+    "power.import_MW",
+    "power.curtailed_MW",
 )
 """Variables whose bounds `refresh_parameters` sets."""
 ROW_LIMITS = (("grid_limit", "import_limit_MW"), ("co2_cap", "co2_cap_t"))
@@ -85,16 +92,19 @@ def release_sizes(model: pyo.ConcreteModel, inputs: Inputs, held: dict[str, dict
             var.setlb(None)  # `fix_design` held it from below too
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
+    set_power_bounds(model.power, inputs)
     fix_design(model, held)
 
 
 def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tuple[list, list] | None = None) -> None:
     """Re-read what may change without changing the model's structure (`dhopt.reuse`): variable
-    bounds (plant capacity and must-run, largest heat pump and storage), the row limits
+    bounds (plant capacity and must-run, largest heat pump and storage, the power side's capacities, import
+    and curtailment), the row limits
     (`ROW_LIMITS`) and the objective (every price and cost; `cost_vars`: `cost_variables(model)`)."""
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
     set_plant_bounds(model.plants, inputs)
+    set_power_bounds(model.power, inputs)
     for _, name in ROW_LIMITS:
         if model.find_component(name) is not None:
             model.find_component(name).set_value(getattr(inputs.scalars, name))

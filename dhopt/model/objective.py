@@ -2,8 +2,14 @@
 or annual CO2 [t/yr]; and the annual CO2 cap.
 
 cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
-     + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt ]
-co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt ]            <= cap + x
+     + sum_c (A_pv P_c + A_E E_c + A_B B_c + A_G G_c)
+     + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
+                   + sum_c (p_t m_ct + c_g g_ct + v_x x_ct) ]
+co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_c (g m_ct + k_g g_ct) ]   <= cap + x
+with, for a campus c with its own electricity (`dhopt.model.power`), its PV, battery energy and power and
+backup capacities at their annual costs A, grid import m at p_t, backup electricity g at c_g (fuel, O&M,
+CO2 price) emitting k_g, IT curtailed x at the value of lost compute v_x; its heat pumps' electricity is
+then in its own balance, not in the p_t / COP_st and g / COP_st terms.
 with a the annuity factor, w_t the hours of the year that step t stands for, p_t the electricity
 price including grid tariff, c_pt plant fuel, O&M, CO2 and electricity cost, g the grid emission
 factor, k_p a plant's emission factor, e_p its electricity per heat (e-boilers), x >= 0 the tonnes
@@ -18,36 +24,60 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
+from dhopt.model.power import CAPACITIES as POWER_CAPACITIES
+from dhopt.model.power import OPERATION as POWER_OPERATION
 
 
 def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     """The variables of the investment (with the CO2 excess, if capped) and of the operating cost,
     in the order of `cost_coefficients`."""
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
+    investment += [getattr(m.power, name)[c] for name in POWER_CAPACITIES for c in m.power.C]
     if m.find_component("co2_excess_t") is not None:
         investment.append(m.co2_excess_t)
-    operation = [
-        var[key, t]
-        for t in m.T
-        for var, keys in ((m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D))
-        for key in keys
-    ]
+    hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
+    hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
+    operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
 
 def heat_pump_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
-    """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M."""
-    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
+    """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M; a
+    campus with its own electricity pays its electricity through its power balance (`dhopt.model.power`)."""
+    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * _on_grid(inputs)
     return price / inputs.cop.to_numpy() + inputs.scalars.hp_variable_om_EUR_per_MWh
 
 
-def _operation(m: pyo.ConcreteModel, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float) -> np.ndarray:
-    """w_t x [hp (time x source), plant (time x plant), unmet] in the order of `cost_variables`' operation."""
+def _on_grid(inputs: Inputs) -> np.ndarray:
+    """1 for a campus whose heat pumps buy from the grid directly, 0 for one with its own power side."""
+    return (~inputs.sources.index.isin(inputs.power.index)).astype(float)[None, :]
+
+
+def _operation(
+    m: pyo.ConcreteModel, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float, power: np.ndarray
+) -> np.ndarray:
+    """w_t x [hp (time x source), plant (time x plant), unmet, power (time x `POWER_OPERATION` x campus)] in
+    the order of `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
     unmet_block = np.full((len(weight), len(m.D)), unmet)
-    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block])).ravel()
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, power])).ravel()
+
+
+def _power_operation(inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray]) -> np.ndarray:
+    """time x (import, backup, curtailed) x campus: grid import at `import_per_MWh` (time), the others constant
+    per campus (`per_campus`: backup, curtailed)."""
+    steps, campuses = len(inputs.weight_h), len(inputs.power)
+    blocks = [np.outer(import_per_MWh, np.ones(campuses))]
+    blocks += [np.broadcast_to(np.asarray(v, dtype=float), (steps, campuses)) for v in per_campus]
+    return np.hstack(blocks) if campuses else np.zeros((steps, 0))
+
+
+def _power_capacity_cost(inputs: Inputs) -> np.ndarray:
+    """Annual cost per unit of each power capacity [EUR/yr per MWp, MWh, MW], in `cost_variables`' order."""
+    columns = ("pv_annual_EUR_per_MWp", "battery_annual_EUR_per_MWh", "battery_annual_EUR_per_MW")
+    return inputs.power_cost[[*columns, "backup_annual_EUR_per_MW"]].to_numpy(dtype=float).T.ravel()
 
 
 def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -60,12 +90,19 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
             np.full(len(m.campus.S), scalars.hp_annual_EUR_per_MW),
             np.full(len(m.storage.K), scalars.storage_annual_EUR_per_MWh),
             pipe_annual.loc[list(m.pipes.O)].to_numpy(dtype=float) if len(m.pipes.O) else np.zeros(0),
+            _power_capacity_cost(inputs),
             [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
         ]
     )
+    cost = inputs.power_cost
+    power = _power_operation(
+        inputs,
+        inputs.electricity_EUR_per_MWh.to_numpy(),
+        [cost["backup_EUR_per_MWh"], cost["lost_compute_EUR_per_MWh"]],
+    )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh,
+        scalars.unmet_penalty_EUR_per_MWh, power,
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
     return investment, operation, float(inputs.forced_cost_EUR)
@@ -79,7 +116,9 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
     plant = inputs.plants["co2_t_per_MWh"].to_numpy(dtype=float) + g * inputs.plant_electricity_per_heat.reindex(
         inputs.plants.index
     ).to_numpy(dtype=float)
-    return _operation(m, inputs, g / inputs.cop.to_numpy(), np.tile(plant, (steps, 1)), unmet_t_per_MWh)
+    power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0])
+    hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
+    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, power)
 
 
 def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -88,7 +127,7 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
     if not inputs.scalars.minimise_co2:
         return cost_coefficients(m, inputs)
     capped = m.find_component("co2_excess_t") is not None
-    sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O)
+    sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(POWER_CAPACITIES) * len(m.power.C)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 
