@@ -208,3 +208,16 @@ def test_power_inputs_are_declared_with_their_channels():
     declared = {f.name: f.metadata for f in dataclasses.fields(Inputs)}
     assert declared["power_cost"]["resolve"] == COST
     assert declared["power"]["resolve"] == BOUNDS and "pv_max_MWp" in declared["power"]["columns"]
+
+
+def test_report_draws_the_mean_day_and_the_year_of_the_power_side(tmp_path):
+    from dhopt.report.power import power_day_figure, power_year_figure
+    from dhopt.report.style import report_style
+
+    path = _case(tmp_path, 48, pv={**NAIROBI, "clear_sky_index": 0.7}, battery={}, backup=DIESEL)
+    ds = solve_case(path, reference=False).dataset
+    with report_style():
+        assert power_day_figure(ds).axes[0].get_title("left") == "Campus electricity: the mean day"
+        assert power_year_figure(ds) is not None
+        no_power = ds.isel(power_site=slice(0, 0))
+        assert power_day_figure(no_power) is None and power_year_figure(no_power) is None
