@@ -49,13 +49,18 @@ def _diesel_EUR_per_MWh(co2_price: float = 80.0) -> float:
 
 def test_offgrid_without_pv_runs_the_backup_for_it_and_heat_pumps_every_hour(tmp_path):
     path = _case(tmp_path, pv={**NAIROBI, "clear_sky_index": 0.7, "max_MWp": 0.0}, backup=DIESEL)
-    ds = solve_case(path).dataset
+    solution = solve_case(path)
+    ds = solution.dataset
     hp = ds["hp_electricity_MW"].sel(source="S").values
     assert hp.max() > 0.01  # the heat pumps run on the backup too
     backup = ds["backup_MW"].sel(power_site="S").values
     assert backup == pytest.approx(PUE * 1.0 + hp, abs=1e-7)  # backup = IT x PUE + heat-pump electricity
     assert ds["grid_import_MW"].values.max() == 0 and ds["pv_MW"].values.max() == 0
     assert ds["it_served_MW"].values == pytest.approx(1.0)
+    # the reference keeps the campus's power side without heat recovery: the backup serves IT x PUE there too
+    it_co2_t = PUE * 8760.0 * DIESEL["co2_t_per_MWh_fuel"] / DIESEL["efficiency"]
+    boiler_co2_t = 0.5 * 8760.0 * 0.208  # the hot-water user's demand from its gas boiler
+    assert it_co2_t + boiler_co2_t < solution.kpis["reference_co2_t"] < 1.05 * (it_co2_t + boiler_co2_t)
 
 
 @pytest.mark.parametrize("share, curtailed", [(0.9, True), (1.1, False)])
