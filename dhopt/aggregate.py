@@ -1,7 +1,9 @@
 """Typical days for the design stage, chosen by tsam (hierarchical clustering, medoid days).
 
 The days are real days of the horizon (medoids), each weighted by how many days it stands for,
-plus the day of peak demand as its own period (weight 1), so capacities are sized for the peak.
+plus the day of peak demand as its own period (weight 1), so capacities are sized for the peak. The
+days are clustered on demand, campus heat, electricity price, supply temperature and, for campuses with
+their own electricity, PV yield and IT load.
 The order of the days over the year is kept, so storage can carry heat from day to day
 (`dhopt.model.storage`).
 """
@@ -35,7 +37,11 @@ def typical_days(inputs: Inputs, n_days: int) -> Inputs:
             "supply_degC": inputs.supply_degC.to_numpy(),
         },
         index=pd.date_range("2001-01-01", periods=hours, freq="h"),
-    ).loc[:, lambda frame: frame.std() > 0]
+    )
+    if not inputs.power.empty:  # the campuses' own electricity: PV yield (irradiance) and IT load
+        features["pv_yield_MW_per_MWp"] = inputs.pv_yield_MW_per_MWp.mean(axis=1).to_numpy()
+        features["it_load_MW"] = inputs.it_load_MW.sum(axis=1).to_numpy()
+    features = features.loc[:, features.std() > 0]
     result = tsam.aggregate(
         features,
         n_days,

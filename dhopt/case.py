@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from dhopt.errors import CaseError
 from dhopt.files import input_file_problem, resolved
+from dhopt.power_case import Backup, Battery, Pv
 
 HOURS_PER_YEAR = 8760
 REQUIRED_SERIES = ("outdoor_temperature_degC", "electricity_price_EUR_per_MWh")
@@ -224,6 +225,11 @@ class Grid(_Section):
         description="DK2 average grid emission factor, 2019 (Energinet) [t/MWh]",
         json_schema_extra=RESOLVABLE,
     )
+    connected: bool = Field(
+        True,
+        description="false: no grid connection; every campus then runs on its own electricity ([pv], [battery], "
+        "[backup]) and nothing may draw electricity from the grid",
+    )
 
 
 class Economics(_Section):
@@ -262,8 +268,15 @@ class Campus(_Section):
         1.2,
         ge=1.0,
         le=3.0,
-        description="power usage effectiveness of the campus, for the ERF [-]",
+        description="power usage effectiveness of the campus, for the ERF and, with its own electricity, "
+        "the campus's electricity demand IT x PUE [-]",
         json_schema_extra=RESOLVABLE,
+    )
+    value_of_lost_compute_EUR_per_MWh: float | None = Field(
+        None,
+        ge=0,
+        description="IT energy not served may be curtailed at this cost (the campus then has its own "
+        "electricity balance, dhopt/model/power.py); default: the IT load is served every hour [EUR/MWh IT]",
     )
 
 
@@ -450,6 +463,17 @@ class CaseSpec(_Section):
         if self.phase_out.forbidden_from is not None and self.economics.year is None:
             raise ValueError("expected economics.year with phase_out.forbidden_from (the year it is compared with)")
         return self
+
+    pv: Pv | None = Field(None, description="on-site PV of every campus (dhopt/model/power.py)")
+    battery: Battery | None = Field(None, description="battery of every campus (dhopt/model/power.py)")
+    backup: Backup | None = Field(None, description="backup generator of every campus (dhopt/model/power.py)")
+
+    @property
+    def own_power(self) -> bool:
+        """Whether the campuses have their own electricity balance (any of PV, battery, backup, no grid or
+        curtailable IT load): `dhopt.model.power`; else the IT load and its heat are fixed."""
+        given = (self.pv, self.battery, self.backup, self.campus.value_of_lost_compute_EUR_per_MWh)
+        return any(part is not None for part in given) or not self.grid.connected
 
 
 @dataclass(frozen=True)

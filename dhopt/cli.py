@@ -91,13 +91,32 @@ PHASE_OUT_SHOWN = ("phased_out_heat_MWh", "uncapped_phased_out_heat_MWh", "phase
                    "phase_out_extra_cost_EUR", "co2_avoided_cost_EUR_per_t")  # fmt: skip
 
 
+POWER_SHOWN = (
+    "pv_capacity_MWp",
+    "battery_energy_MWh",
+    "battery_power_MW",
+    "backup_capacity_MW",
+    "backup_MWh",
+    "backup_hours_h",
+    "curtailed_it_MWh",
+    "curtailed_hours_h",
+    "grid_import_MWh",
+    "it_served_MWh",
+    "pv_spilled_MWh",
+    "campus_heat_reused_MWh",
+    "levelised_cost_of_compute_energy_EUR_per_MWh",
+    "power_balance_residual_MW",
+)
+"""Shown after `KPIS_SHOWN` for a case whose campuses have their own electricity (`dhopt.model.power`)."""
+
+
 def format_kpis(figures: dict[str, float]) -> str:
-    """One line per KPI: label, value, unit."""
-    shown = KPIS_SHOWN + production_shown(figures)
+    """One line per KPI: label, value, unit (new production's and the power side's too, when the case has them)."""
+    shown = KPIS_SHOWN + production_shown(figures) + (POWER_SHOWN if "it_served_MWh" in figures else ())
     lines, width = [], max(len(kpi(key).label) for key in shown)
     for key in shown:
-        shown = kpi(key)
-        lines.append(f"{shown.label:<{width}} {shown.text(figures.get(key, float('nan'))):>14}  {shown.unit}")
+        item = kpi(key)
+        lines.append(f"{item.label:<{width}} {item.text(figures.get(key, float('nan'))):>14}  {item.unit}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from dhopt.case import Case
 from dhopt.cooling import cooling_default
 from dhopt.errors import CaseError
 from dhopt.network import Network
+from dhopt.power_inputs import POWER_COLUMNS, hourly_power, power_table
 from dhopt.production_inputs import co2_price_EUR_per_t, phase_out, pit_tables, unit_tables
 
 STRUCTURAL = "structural"  # shapes the model: sets, matrix coefficients, structural bounds
@@ -140,6 +141,19 @@ class Inputs:
         "contract: indexed part of the heat price, a x electricity price + b x avoided plant's cost [EUR/MWh]",
         RESULTS,
     )
+    power: pd.DataFrame = declared(
+        "campus with its own electricity (dhopt/model/power.py): PUE, efficiencies, backup CO2 [t/MWh el] and "
+        "the bounds of capacities [MWp, MWh, MW], grid import [MW] and curtailment (`dhopt.power_inputs`)",
+        BOUNDS,
+        POWER_COLUMNS["bounds"],
+    )
+    power_cost: pd.DataFrame = declared(
+        "campus of `power`: annual costs of PV, battery energy and power, backup [EUR/yr per MWp, MWh, MW]; "
+        "backup electricity and lost compute [EUR/MWh]",
+        COST,
+    )
+    pv_yield_MW_per_MWp: pd.DataFrame = declared("time x campus of `power`: PV AC output per MWp (pvlib) [MW/MWp]")
+    it_load_MW: pd.DataFrame = declared("time x campus of `power`: IT load to serve, IT load x utilisation [MW]")
     pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's)")
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
@@ -192,6 +206,8 @@ class Inputs:
                 "direct_ok",
                 "plant_cost_EUR_per_MWh",
                 "heat_price_index_EUR_per_MWh",
+                "pv_yield_MW_per_MWp",
+                "it_load_MW",
             )
         }
         return replace(
@@ -563,6 +579,9 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     unknown = [n for n in storage_nodes if n not in nodes]
     if unknown:
         raise CaseError(f"{case.path}: key 'storage.nodes': unknown node ids {unknown} (not in {network.path})")
+    scale = 8760.0 / len(time)
+    power, power_cost = power_table(case, sources)
+    pv_yield, it_load = hourly_power(case, power, sources, network.nodes["profile"])
     return Inputs(
         weight_h=np.full(len(time), scale),
         supply_degC=pd.Series(supply, index=time),
@@ -590,6 +609,10 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         pits=pits,
         pit_cost=pit_cost,
         heat_price_index_EUR_per_MWh=_heat_price_index(case, network, electricity, plant_cost),
+        power=power,
+        power_cost=power_cost,
+        pv_yield_MW_per_MWp=pv_yield,
+        it_load_MW=it_load,
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),

@@ -19,6 +19,7 @@ from dhopt.backup import unmet_backup
 from dhopt.errors import CaseError
 from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
 from dhopt.inputs import Inputs, installed_options
+from dhopt.power_kpis import power_kpis
 from dhopt.production_kpis import new_production_kpis
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
 from dhopt.schema import RESULT_FILES as RESULT_FILES  # re-exported: dhopt.run imports it from here
@@ -36,12 +37,6 @@ def _scalar_values(var) -> np.ndarray:
     return np.array([v.value if v.value is not None else 0.0 for v in var.values()], dtype=float)
 
 
-def _electricity_MW(model, inputs: Inputs, hp_electricity: np.ndarray, plants: list, steps: int) -> np.ndarray:
-    """Electricity bought in each step: heat pumps' plus electric plants' heat x electricity per heat [MW]."""
-    per_heat = inputs.plant_electricity_per_heat.reindex(plants).fillna(0.0).to_numpy()
-    return hp_electricity.sum(axis=0) + per_heat @ _values(model.plants.heat_MW, len(plants), steps)
-
-
 def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     """Hourly results and the design as one Dataset (MW, MWh, degC; units in each variable's attrs)."""
     time = inputs.supply_degC.index.to_numpy()
@@ -54,7 +49,12 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     cop = inputs.cop.to_numpy().T
     hp_heat = _values(model.campus.hp_heat_MW, len(sources), steps)
     direct = _values(model.campus.direct_MW, len(sources), steps)
-    available = inputs.source_heat_MW.to_numpy().T
+    available = inputs.source_heat_MW.to_numpy().T.copy()
+    power = _power_data(model, inputs, steps)
+    if len(model.power.C):  # the servers' heat follows the IT load served
+        curtailed = power["it_load_MW"][1] - power["it_served_MW"][1]
+        at = inputs.sources.index.get_indexer(list(model.power.C))
+        available[at] -= inputs.power["recovered_share"].to_numpy()[:, None] * curtailed
     drawn = hp_heat * (1.0 - 1.0 / cop) + direct if len(sources) else np.zeros((0, steps))
 
     built_dn = pd.Series(np.nan, index=pd.Index(pipes, name="pipe"))
@@ -121,12 +121,12 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pipe_dn": da(built_dn.to_numpy(), ("pipe",), "mm", "DN built (NaN: not built)"),
         "demand_MW": da(demand, ("zone", "time"), "MW", "consumer demand"),
         "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
+        **power,
         "electricity_MW": da(
-            _electricity_MW(model, inputs, hp_heat / cop if len(sources) else hp_heat, plants, steps)
-            + (unit_heat / np.where(unit_cop > 0, unit_cop, 1.0)).sum(axis=0),
+            np.fromiter((pyo.value(e) for e in model.electricity_MW.values()), float, steps),
             ("time",),
             "MW",
-            "electricity bought: heat pumps, electric boilers and new units",
+            "electricity bought from the grid: heat pumps, electric boilers, new units, campuses' import",
         ),
     }
     if inputs.import_limit_MW is not None:
@@ -140,11 +140,47 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pit": pits,
         "pipe": pipes,
         "zone": demand_nodes,
+        "power_site": list(model.power.C),
         "pipe_status": ("pipe", inputs.pipes.loc[pipes, "status"].to_numpy()),
         "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
         "unit_technology": ("unit", inputs.units.loc[units, "technology"].to_numpy(dtype=str)),
     }
     return xr.Dataset(data, coords=coords, attrs={"case": inputs.scalars.name})
+
+
+POWER_SERIES = {  # power-block variable -> (result name, description); all [MW] or [MWh]
+    "pv_MW": ("pv_MW", "PV output used"),
+    "charge_MW": ("battery_charge_MW", "battery charging"),
+    "discharge_MW": ("battery_discharge_MW", "battery discharging"),
+    "level_MWh": ("battery_level_MWh", "battery energy at the end of the step"),
+    "backup_MW": ("backup_MW", "backup generation"),
+    "import_MW": ("grid_import_MW", "grid import of the campus"),
+}
+
+
+def _power_data(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
+    """The power side's capacities and hourly series (`dhopt.model.power`), dims power_site (x time)."""
+    b, sites = model.power, list(model.power.C)
+    dims = ("power_site", "time")
+    data = {
+        name: (("power_site",), _scalar_values(getattr(b, name)), {"units": unit, "description": doc})
+        for name, unit, doc in (
+            ("pv_capacity_MWp", "MWp", "PV built"),
+            ("battery_energy_MWh", "MWh", "battery energy capacity"),
+            ("battery_power_MW", "MW", "battery power capacity"),
+            ("backup_capacity_MW", "MW", "backup generator capacity"),
+        )
+    }
+    for var, (name, doc) in POWER_SERIES.items():
+        unit = "MWh" if name.endswith("MWh") else "MW"
+        data[name] = (dims, _values(getattr(b, var), len(sites), steps), {"units": unit, "description": doc})
+    it = inputs.it_load_MW[sites].to_numpy().T if sites else np.zeros((0, steps))
+    served = it - _values(b.curtailed_MW, len(sites), steps)
+    available = inputs.pv_yield_MW_per_MWp[sites].to_numpy().T * data["pv_capacity_MWp"][1][:, None] if sites else it
+    data["it_load_MW"] = (dims, it, {"units": "MW", "description": "IT load to serve"})
+    data["it_served_MW"] = (dims, served, {"units": "MW", "description": "IT load served"})
+    data["pv_available_MW"] = (dims, available, {"units": "MW", "description": "PV output possible (pvlib yield)"})
+    return data
 
 
 def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
@@ -241,7 +277,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     excess_t = float(model.co2_excess_t.value or 0.0) if model.find_component("co2_excess_t") is not None else 0.0
     excess_EUR = excess_t * scalars.co2_excess_EUR_per_t  # in the objective's investment part; not a cost
     investment = float(pyo.value(model.investment_EUR)) - excess_EUR
-    penalty = (unmet + cold) * scalars.unmet_penalty_EUR_per_MWh + excess_EUR  # as the objective counts it
+    power = power_kpis(ds, inputs) if len(model.power.C) else {}
+    lost_EUR = power.get("lost_compute_EUR", 0.0)  # a value the case gives, not money spent
+    penalty = (unmet + cold) * scalars.unmet_penalty_EUR_per_MWh + excess_EUR + lost_EUR  # as the objective counts it
     total = float(pyo.value(model.cost))
     delivered = demand - unmet
     result = {
@@ -268,7 +306,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "storage_capacity_MWh": float(ds["storage_capacity_MWh"].sum()),
         **new_production_kpis(ds),
         "electricity_MWh": electricity_MWh,
-        "co2_t": plant_co2 + electricity_MWh * scalars.grid_co2_t_per_MWh,
+        "co2_t": plant_co2 + electricity_MWh * scalars.grid_co2_t_per_MWh + power.get("backup_co2_t", 0.0),
         "co2_cap_t": np.nan if scalars.co2_cap_t is None else scalars.co2_cap_t,
         "co2_cap_excess_t": excess_t,
         "annual_cost_EUR": total - penalty,
@@ -276,6 +314,7 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "operating_cost_EUR": total - penalty - investment,
         "levelised_cost_of_heat_EUR_per_MWh": (total - penalty) / delivered if delivered else float("nan"),
     }
+    result.update(power)
     result.update(unmet_backup(ds, inputs))
     # production + heat-pump electricity = demand + losses + rejected heat + storage change (tanks and pits)
     produced = available + hp_el + plants + new_heat

@@ -84,16 +84,21 @@ class Phases:
 
 def without_campus(inputs: Inputs) -> Inputs:
     """The same network and demand with no data-center campus, no storage and no candidate pipe that
-    served only a campus (`dhopt.reduce.drop_campus_routes`), at least cost without a CO2 cap: the reference."""
-    none = inputs.sources.index[:0]
-    return drop_campus_routes(inputs).with_(
+    served only a campus (`dhopt.reduce.drop_campus_routes`), at least cost without a CO2 cap: the reference.
+
+    Campuses with their own electricity (`dhopt.model.power`) stay, with that power side, but recover no
+    heat (no heat pump, no direct exchange): their IT load is served either way, so the comparison
+    prices the heat recovery alone."""
+    kept = inputs.sources.index.intersection(inputs.power.index)
+    reference = drop_campus_routes(inputs).with_(
         scalars=replace(inputs.scalars, co2_cap_t=None, minimise_co2=False),
-        sources=inputs.sources.loc[none],
-        source_heat_MW=inputs.source_heat_MW[none],
-        cop=inputs.cop[none],
-        direct_ok=inputs.direct_ok[none],
+        sources=inputs.sources.loc[kept].assign(hp_max_MW=0.0),
+        source_heat_MW=inputs.source_heat_MW[kept],
+        cop=inputs.cop[kept],
+        direct_ok=inputs.direct_ok[kept] & False,
         storage_sites=inputs.storage_sites.iloc[:0],
     )
+    return reference
 
 
 def uses_two_stage(horizon: Horizon, inputs: Inputs) -> bool:

@@ -73,7 +73,20 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "link_inner_diameter_m": (("link",), "m"),
     "link_outer_diameter_m": (("link",), "m"),
     "link_model_pipe": (("link",), None),
+    # a campus's own electricity (dhopt/model/power.py); no power_site without one
+    "pv_capacity_MWp": (("power_site",), "MWp"),
+    "battery_energy_MWh": (("power_site",), "MWh"),
+    "battery_power_MW": (("power_site",), "MW"),
+    "backup_capacity_MW": (("power_site",), "MW"),
+    **{
+        name: (("power_site", "time"), "MWh" if name.endswith("MWh") else "MW")
+        for name in (
+            *("pv_MW", "pv_available_MW", "battery_charge_MW", "battery_discharge_MW", "battery_level_MWh"),
+            *("backup_MW", "grid_import_MW", "it_load_MW", "it_served_MW"),
+        )
+    },
 }
+POWER_VARIABLES = tuple(name for name, (dims, _) in VARIABLES.items() if dims[0] == "power_site")
 REPORT_VARIABLES = (  # what `dhopt report` reads (and `import_limit_MW` where the case has a limit)
     *("weight_h", "supply_temperature_degC", "electricity_price_EUR_per_MWh", "electricity_MW"),
     *("source_heat_MW", "hp_heat_MW", "hp_electricity_MW", "direct_heat_MW", "rejected_heat_MW", "cop"),

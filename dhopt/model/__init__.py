@@ -1,7 +1,7 @@
 """The Pyomo model: one block per component type, one nodal heat balance, one objective.
 
-Build order: campus (sources and heat pumps), storage (tanks, pits), plants, new production, pipes,
-then the balance at every
+Build order: campus (sources and heat pumps), the campuses' own electricity, storage (tanks, pits), plants,
+new production, pipes, then the balance at every
 node and hour and the annual cost. Time steps are integer positions 0..T-1; labels stay in
 `Inputs`.
 """
@@ -17,6 +17,8 @@ from dhopt.model.cuts import add_tree_cuts
 from dhopt.model.objective import add_co2_cap, add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
+from dhopt.model.power import CAPACITIES as POWER_CAPACITY_NAMES
+from dhopt.model.power import add_power, set_power_bounds
 from dhopt.model.production import add_production, set_production_bounds
 from dhopt.model.storage import add_pit_storage, add_storage, set_pit_bounds, set_storage_bounds
 
@@ -27,6 +29,7 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     m.T = pyo.RangeSet(0, len(inputs.weight_h) - 1, doc="time step (position in the horizon)")
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)
+    add_power(m, inputs)
     add_storage(m, inputs)
     add_pit_storage(m, inputs)
     add_plants(m, inputs)
@@ -39,6 +42,7 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     return m
 
 
+POWER_CAPACITIES = tuple(f"power.{name}" for name in POWER_CAPACITY_NAMES)
 DESIGN_VARIABLES = (
     "campus.hp_capacity_MW",
     "campus.units",
@@ -47,8 +51,15 @@ DESIGN_VARIABLES = (
     "production.capacity_MW",
     "pits.capacity_MWh",
     "pits.built",
+    *POWER_CAPACITIES,
 )
-SIZED_VARIABLES = ("campus.hp_capacity_MW", "storage.capacity_MWh", "production.capacity_MW", "pits.capacity_MWh")
+SIZED_VARIABLES = (
+    "campus.hp_capacity_MW",
+    "storage.capacity_MWh",
+    "production.capacity_MW",
+    "pits.capacity_MWh",
+    *POWER_CAPACITIES,
+)
 """Continuous capacities: sized again on the full year once the integer choices are made (`dhopt.run`)."""
 PARAMETER_BOUNDS = (
     "campus.hp_capacity_MW",
@@ -58,6 +69,9 @@ PARAMETER_BOUNDS = (
     "plants.heat_MW",
     "production.capacity_MW",
     "pits.capacity_MWh",
+    *POWER_CAPACITIES,
+    "power.import_MW",
+    "power.curtailed_MW",
 )
 """Variables whose bounds `refresh_parameters` sets."""
 ROW_LIMITS = (
@@ -105,17 +119,20 @@ def release_sizes(model: pyo.ConcreteModel, inputs: Inputs, held: dict[str, dict
     set_storage_bounds(model.storage, inputs)
     set_production_bounds(model.production, inputs)
     set_pit_bounds(model.pits, inputs)
+    set_power_bounds(model.power, inputs)
     fix_design(model, held)
 
 
 def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tuple[list, list] | None = None) -> None:
     """Re-read what may change without changing the model's structure (`dhopt.reuse`): variable
-    bounds (plant capacity and must-run, largest heat pump and storage), the row limits
+    bounds (plant capacity and must-run, largest heat pump and storage, the power side's capacities, import
+    and curtailment), the row limits
     (`ROW_LIMITS`) and the objective (every price and cost; `cost_vars`: `cost_variables(model)`)."""
     set_campus_bounds(model.campus, inputs)
     set_storage_bounds(model.storage, inputs)
     set_pit_bounds(model.pits, inputs)
     set_plant_bounds(model.plants, inputs)
+    set_power_bounds(model.power, inputs)
     set_production_bounds(model.production, inputs)
     for _, name, value_in in ROW_LIMITS:
         param = model.find_component(name)

@@ -80,12 +80,15 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     electric = inputs.plant_electricity_per_heat
     electric = electric[electric > 0].to_dict()
 
+    on_grid = [s for s in m.campus.S if s not in m.power.C]  # a campus with its own power: its import
+
     @m.Expression(m.T)
-    def electricity_MW(m, t):  # heat pumps + electric boilers + new units [MW]
+    def electricity_MW(m, t):  # heat pumps + electric boilers + new units + campuses' grid import [MW]
         return (
-            sum(m.campus.electricity_MW[s, t] for s in m.campus.S)
+            sum(m.campus.electricity_MW[s, t] for s in on_grid)
             + sum(share * m.plants.heat_MW[p, t] for p, share in electric.items())
             + sum(m.production.electricity_MW[u, t] for u in m.production.U)
+            + sum(m.power.import_MW[c, t] for c in m.power.C)
         )
 
     limit = inputs.import_limit_MW

@@ -1,6 +1,7 @@
 """Data-center campuses and their booster heat pumps.
 
-Recoverable heat Q_src,t = IT load x utilisation_t x recovered share [MW]. A heat pump lifts part
+Recoverable heat Q_src,t = IT load x utilisation_t x recovered share [MW]; for a campus with its own
+electricity (`dhopt.model.power`) Q_src,t = recovered share x IT load served, curtailment less. A heat pump lifts part
 of it to supply temperature: heat out H = source heat + electricity, electricity = H / COP_t, so
 the source heat drawn is H (1 - 1/COP_t). When the source is hotter than supply + approach,
 heat can also be fed directly (D). What is neither lifted nor fed directly is rejected by the
@@ -38,10 +39,13 @@ def add_campus(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     def hp_limit(b, s, t):  # H_t <= capacity
         return b.hp_heat_MW[s, t] <= b.hp_capacity_MW[s]
 
+    b.recoverable_MW = pyo.Expression(
+        b.S, m.T, rule=lambda b, s, t: float(heat[t, column[s]]), doc="recoverable heat Q_src,t [MW]"
+    )  # a campus with its own electricity: share x IT served, set by `dhopt.model.power`
+
     @b.Constraint(b.S, m.T)
     def source_limit(b, s, t):  # H_t (1 - 1/COP_t) + D_t <= Q_src,t
-        i = column[s]
-        return (1.0 - 1.0 / cop[t, i]) * b.hp_heat_MW[s, t] + b.direct_MW[s, t] <= float(heat[t, i])
+        return (1.0 - 1.0 / cop[t, column[s]]) * b.hp_heat_MW[s, t] + b.direct_MW[s, t] <= b.recoverable_MW[s, t]
 
     @b.Expression(b.S, m.T)
     def electricity_MW(b, s, t):  # P_t = H_t / COP_t

@@ -2,10 +2,15 @@
 or annual CO2 [t/yr]; and the annual CO2 cap.
 
 cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
-     + sum_u A_u C_u + sum_j (A_j E_j + B_j z_j)
+     + sum_u A_u C_u + sum_j (A_j E_j + B_j z_j) + sum_c (A_pv P_c + A_E E_c + A_B B_c + A_G G_c)
      + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
-                   + sum_u (p_t / COP_ut + v_u) h_ut ]
-co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_u g h_ut / COP_ut ]  <= cap + x
+                   + sum_u (p_t / COP_ut + v_u) h_ut + sum_c (p_t m_ct + c_g g_ct + v_x x_ct) ]
+co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_u g h_ut / COP_ut
+                   + sum_c (g m_ct + k_g g_ct) ]  <= cap + x
+with, for a campus c with its own electricity (`dhopt.model.power`), its PV, battery energy and power and
+backup capacities at their annual costs A, grid import m at p_t, backup electricity g at c_g (fuel, O&M,
+CO2 price) emitting k_g, IT curtailed x at the value of lost compute v_x; its heat pumps' electricity is
+then in its own balance, not in the p_t / COP_st and g / COP_st terms.
 with a the annuity factor, w_t the hours of the year that step t stands for, p_t the electricity
 price including grid tariff, c_pt plant fuel, O&M, CO2 and electricity cost, g the grid emission
 factor, k_p a plant's emission factor, e_p its electricity per heat (e-boilers), x >= 0 the tonnes
@@ -21,6 +26,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
+from dhopt.model.power import CAPACITIES as POWER_CAPACITIES
+from dhopt.model.power import OPERATION as POWER_OPERATION
 
 
 def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
@@ -28,25 +35,20 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     in the order of `cost_coefficients`."""
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
     investment += [*m.production.capacity_MW.values(), *m.pits.capacity_MWh.values(), *m.pits.built.values()]
+    investment += [getattr(m.power, name)[c] for name in POWER_CAPACITIES for c in m.power.C]
     if m.find_component("co2_excess_t") is not None:
         investment.append(m.co2_excess_t)
-    operation = [
-        var[key, t]
-        for t in m.T
-        for var, keys in (
-            (m.campus.hp_heat_MW, m.campus.S),
-            (m.plants.heat_MW, m.plants.P),
-            (m.unmet_MW, m.D),
-            (m.production.heat_MW, m.production.U),
-        )
-        for key in keys
-    ]
+    hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
+    hourly += [(m.production.heat_MW, m.production.U)]
+    hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
+    operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
 
 def heat_pump_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
-    """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M."""
-    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None]
+    """Operating cost of a MWh of heat-pump heat, time x source: electricity / COP_t + variable O&M; a
+    campus with its own electricity pays its electricity through its power balance (`dhopt.model.power`)."""
+    price = inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * _on_grid(inputs)
     return price / inputs.cop.to_numpy() + inputs.scalars.hp_variable_om_EUR_per_MWh
 
 
@@ -57,15 +59,43 @@ def unit_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     return price / inputs.unit_cop.to_numpy() + vom[None, :]
 
 
-def _operation(m, inputs: Inputs, hp: np.ndarray, plant: np.ndarray, unmet: float, unit: np.ndarray) -> np.ndarray:
-    """w_t x [hp (time x source), plant (time x plant), unmet, unit (time x unit)] in the order of
-    `cost_variables`' operation."""
+def _on_grid(inputs: Inputs) -> np.ndarray:
+    """1 for a campus whose heat pumps buy from the grid directly, 0 for one with its own power side."""
+    return (~inputs.sources.index.isin(inputs.power.index)).astype(float)[None, :]
+
+
+def _operation(
+    m: pyo.ConcreteModel,
+    inputs: Inputs,
+    hp: np.ndarray,
+    plant: np.ndarray,
+    unmet: float,
+    unit: np.ndarray,
+    power: np.ndarray,
+) -> np.ndarray:
+    """w_t x [hp (time x source), plant (time x plant), unmet, unit (time x unit), power (time x
+    `POWER_OPERATION` x campus)] in the order of `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
     units = inputs.unit_cop.columns.get_indexer(list(m.production.U))
     unmet_block = np.full((len(weight), len(m.D)), unmet)
-    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units]])).ravel()
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power])).ravel()
+
+
+def _power_operation(inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray]) -> np.ndarray:
+    """time x (import, backup, curtailed) x campus: grid import at `import_per_MWh` (time), the others constant
+    per campus (`per_campus`: backup, curtailed)."""
+    steps, campuses = len(inputs.weight_h), len(inputs.power)
+    blocks = [np.outer(import_per_MWh, np.ones(campuses))]
+    blocks += [np.broadcast_to(np.asarray(v, dtype=float), (steps, campuses)) for v in per_campus]
+    return np.hstack(blocks) if campuses else np.zeros((steps, 0))
+
+
+def _power_capacity_cost(inputs: Inputs) -> np.ndarray:
+    """Annual cost per unit of each power capacity [EUR/yr per MWp, MWh, MW], in `cost_variables`' order."""
+    columns = ("pv_annual_EUR_per_MWp", "battery_annual_EUR_per_MWh", "battery_annual_EUR_per_MW")
+    return inputs.power_cost[[*columns, "backup_annual_EUR_per_MW"]].to_numpy(dtype=float).T.ravel()
 
 
 def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -81,12 +111,19 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
             inputs.unit_cost["annual_EUR_per_MW"].reindex(list(m.production.U)).to_numpy(dtype=float),
             inputs.pit_cost["annual_EUR_per_MWh"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             inputs.pit_cost["fixed_annual_EUR"].reindex(list(m.pits.K)).to_numpy(dtype=float),
+            _power_capacity_cost(inputs),
             [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
         ]
     )
+    cost = inputs.power_cost
+    power = _power_operation(
+        inputs,
+        inputs.electricity_EUR_per_MWh.to_numpy(),
+        [cost["backup_EUR_per_MWh"], cost["lost_compute_EUR_per_MWh"]],
+    )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs),
+        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power,
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
     return investment, operation, float(inputs.forced_cost_EUR)
@@ -101,7 +138,9 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
         inputs.plants.index
     ).to_numpy(dtype=float)
     units = g / inputs.unit_cop.to_numpy()
-    return _operation(m, inputs, g / inputs.cop.to_numpy(), np.tile(plant, (steps, 1)), unmet_t_per_MWh, units)
+    power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0])
+    hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
+    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power)
 
 
 def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -111,6 +150,7 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
         return cost_coefficients(m, inputs)
     capped = m.find_component("co2_excess_t") is not None
     sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(m.production.U) + 2 * len(m.pits.K)
+    sized += len(POWER_CAPACITIES) * len(m.power.C)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 

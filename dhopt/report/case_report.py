@@ -20,6 +20,7 @@ from dhopt.report.files import write_file
 from dhopt.report.load import Result, load_result
 from dhopt.report.network_map import network_map
 from dhopt.report.operation import cop_price_figure, storage_figure
+from dhopt.report.power import power_day_figure, power_year_figure
 from dhopt.report.style import png_bytes, report_style
 from dhopt.report.summary import summary_sentences
 from dhopt.report.tables import case_rows, design_rows, kpi_rows
@@ -91,6 +92,23 @@ PLOTS = (
             + ("; the shaded band is each day's price range." if energy.longer_than_a_month(ds) else ".")
         ),
         if_skipped="The case has no data-center campus, so there is no heat-pump figure.",
+    ),
+    Plot(
+        "power_day",
+        power_day_figure,
+        lambda ds: (
+            "The campus's own electricity on the mean day (each hour of the day averaged over the horizon): PV, "
+            "battery and backup generator (and any grid import) stacked, battery charging below zero, the "
+            "campus's demand (IT load served x PUE plus heat pumps) and, dashed, the PV output possible."
+        ),
+    ),
+    Plot(
+        "power_year",
+        power_year_figure,
+        lambda ds: (
+            "The campus's own electricity day by day over the horizon: each supply's energy stacked; IT energy "
+            "curtailed below zero."
+        ),
     ),
     Plot(
         "energy_balance",
