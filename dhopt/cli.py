@@ -395,7 +395,7 @@ def _validate(args) -> None:
     from dhopt.network import load_network
 
     case = load_case(args.case)
-    network = load_network(case.network_path)
+    network = load_network(case.network_path, case.spec.network_options)
     inputs = prepare_inputs(case, network)
     print(
         f"ok: {args.case}: {case.hours} h, {len(network.nodes)} nodes, {len(network.pipes)} pipes, "

@@ -280,7 +280,7 @@ def solve_case(
     `progress`: called with one line per phase (or `phases`, a running `Phases`)."""
     phases = phases or Phases(progress)
     case = case if isinstance(case, Case) else load_case(case or DEFAULT_CASE)
-    network = network if network is not None else load_network(case.network_path)
+    network = network if network is not None else load_network(case.network_path, case.spec.network_options)
     phases.done(
         "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
     )
