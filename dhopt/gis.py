@@ -139,7 +139,9 @@ def _working_crs(path: Path, layers, options) -> GisCrs:
         try:
             chosen = pyproj.CRS.from_user_input(target)
         except pyproj.exceptions.CRSError:
-            raise NetworkError(f"key 'network_options.crs': expected a CRS such as 'EPSG:25832', got {target!r}") from None
+            raise NetworkError(
+                f"key 'network_options.crs': expected a CRS such as 'EPSG:25832', got {target!r}"
+            ) from None
         if not chosen.is_projected:
             raise NetworkError(f"key 'network_options.crs': expected a projected CRS in metres, got {target!r}")
         return GisCrs(target, source, f"CRS: {source or 'not stated'} reprojected to {target} (network_options.crs)")
@@ -154,7 +156,9 @@ def _working_crs(path: Path, layers, options) -> GisCrs:
     lon, lat = to_lonlat.transform(*xy.mean(axis=0)) if len(xy) else (0.0, 0.0)
     utm = utm_crs(lon, lat)
     zone = f"UTM zone {int(utm[-2:])}{'N' if utm[5:8] == '326' else 'S'}"
-    return GisCrs(utm, source, f"CRS: {source} (geographic) reprojected to {utm} (WGS 84 / {zone}, the data's centroid)")
+    return GisCrs(
+        utm, source, f"CRS: {source} (geographic) reprojected to {utm} (WGS 84 / {zone}, the data's centroid)"
+    )
 
 
 def _is_none(values: np.ndarray) -> np.ndarray:
@@ -187,12 +191,12 @@ def _record(columns: dict, number: int, fid, mapping: dict, defaults: dict, role
             record[ours] = record[theirs]
         elif theirs.lower() == "fid":
             record[ours] = int(fid)
-    for name, value in defaults.items():
-        if record.get(name) is None or record.get(name) == "":
-            record[name] = value
     kind = LAYER_KINDS.get(role)
     if kind and record.get("kind") in (None, ""):
         record["kind"] = kind
+    for name, value in defaults.items():
+        if record.get(name) is None or record.get(name) == "":
+            record[name] = value
     if isinstance(record.get("dn"), str) and pipe_type_dn(record["dn"]) is not None:
         record["dn"] = pipe_type_dn(record["dn"])  # "KMR 65/180-2v" -> 65; other text is refused by the checks
     return record

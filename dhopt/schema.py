@@ -64,6 +64,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "link_inner_diameter_m": (("link",), "m"),
     "link_outer_diameter_m": (("link",), "m"),
     "link_model_pipe": (("link",), None),
+    "link_geometry_wkt": (("link",), None),
 }
 REPORT_VARIABLES = (  # what `dhopt report` reads (and `import_limit_MW` where the case has a limit)
     *("weight_h", "supply_temperature_degC", "electricity_price_EUR_per_MWh", "electricity_MW"),

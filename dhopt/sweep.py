@@ -201,7 +201,9 @@ def network_files(network: Path) -> tuple[str, dict[str, Path]]:
     if network.is_dir() and not (network / "nodes.csv").exists() and any(network.glob("*.shp")):
         return "network", {f"network/{p.name}": p for p in sorted(network.iterdir()) if p.is_file()}  # Shapefiles
     if network.suffix.lower() == ".shp":  # with its .shx, .dbf, .prj, .cpg beside it
-        return f"network/{network.name}", {f"network/{p.name}": p for p in sorted(network.parent.glob(f"{network.stem}.*"))}
+        return f"network/{network.name}", {
+            f"network/{p.name}": p for p in sorted(network.parent.glob(f"{network.stem}.*"))
+        }
     if network.is_dir():
         return "network", {"network/nodes.csv": network / "nodes.csv", "network/edges.csv": network / "edges.csv"}
     name = network.name

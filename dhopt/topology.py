@@ -34,6 +34,10 @@ def _xy(point) -> str:
     return f"({shapely.get_x(point):.2f}, {shapely.get_y(point):.2f})"
 
 
+def _pair(xy) -> str:
+    return f"({xy[0]:.1f}, {xy[1]:.1f})"
+
+
 def _free(record: dict) -> bool:
     absent = (None, "")
     return record.get("from") in absent and record.get("to") in absent and record.get("_geometry") is not None
@@ -59,7 +63,9 @@ def build_topology(nodes: list[dict], pipes: list[dict], tolerance_m: float, ser
     splits: dict[int, list[tuple[float, str]]] = {}
     _t_junctions(lines, ids, ends, cluster_of[: 2 * n], end_node, tolerance_m, splits, warnings)
     referenced = {str(r.get(end)) for _, r in kept_pipes for end in ("from", "to")} | set(end_node)
-    services = _service_lines(nodes, has_xy, node_points, referenced, lines, ids, tolerance_m, service, splits, junctions, warnings)
+    services = _service_lines(
+        nodes, has_xy, node_points, referenced, lines, ids, end_node, tolerance_m, service, splits, junctions, warnings
+    )
     _near_misses(ends, cluster_of[: 2 * n], ids, tolerance_m, warnings)
     out = list(kept_pipes)
     for k, (index, line) in enumerate(zip(free, lines, strict=True)):
@@ -153,11 +159,15 @@ def _t_junctions(lines, ids, ends, cluster_of, end_node, tolerance_m, splits, wa
         )
 
 
-def _service_lines(nodes, has_xy, node_points, referenced, lines, ids, tolerance_m, service, splits, junctions, warnings):
+def _service_lines(
+    nodes, has_xy, node_points, referenced, lines, ids, end_node, tolerance_m, service, splits, junctions, warnings
+):
     """A service line from each consumer that no pipe reaches to its nearest line (shapely STRtree
     query_nearest), ending at the foot point, which splits the line (or at the line's end within the
     tolerance of it)."""
-    alone = [j for j, k in enumerate(has_xy) if nodes[k].get("kind") == "consumer" and str(nodes[k]["id"]) not in referenced]
+    alone = [
+        j for j, k in enumerate(has_xy) if nodes[k].get("kind") == "consumer" and str(nodes[k]["id"]) not in referenced
+    ]
     if not alone or not len(lines):
         return []
     points = node_points[alone]
@@ -173,9 +183,15 @@ def _service_lines(nodes, has_xy, node_points, referenced, lines, ids, tolerance
             splits.setdefault(int(k), []).append((float(s), consumer))
             warnings.append(f"building {consumer!r} at {_xy(points[j])} lies on pipe {ids[k]!r}: pipe split there")
             continue
-        junction = _unique(f"J_{consumer}", taken)
-        junctions.append({"id": junction, "kind": "junction", "x_m": float(shapely.get_x(f)), "y_m": float(shapely.get_y(f))})
-        splits.setdefault(int(k), []).append((float(s), junction))
+        length = float(shapely.length(lines[k]))
+        if s <= tolerance_m or s >= length - tolerance_m:  # the foot is the line's end: join there
+            junction = end_node[k] if s <= tolerance_m else end_node[len(lines) + k]
+        else:
+            junction = _unique(f"J_{consumer}", taken)
+            junctions.append(
+                {"id": junction, "kind": "junction", "x_m": float(shapely.get_x(f)), "y_m": float(shapely.get_y(f))}
+            )
+            splits.setdefault(int(k), []).append((float(s), junction))
         pipe = {"id": _unique(f"S_{consumer}", taken), "from": junction, "to": consumer, "status": service.status}
         if service.status == "existing":
             pipe["dn"] = service.dn
@@ -223,7 +239,9 @@ def _split(record: dict, line, start: str, end: str, cuts: list[tuple[float, str
             part["id"] = f"{record.get('id')}.{k + 1}"
             part.pop("length_m", None)  # each part's length comes from its geometry
         piece = substring(line, stations[k], stations[k + 1]) if cuts else line
-        part.update({"from": names[k], "to": names[k + 1], "_geometry": piece, "_geometry_length_m": float(piece.length)})
+        part.update(
+            {"from": names[k], "to": names[k + 1], "_geometry": piece, "_geometry_length_m": float(piece.length)}
+        )
         part["_joined"] = True
         parts.append(part)
     if cuts:
@@ -242,8 +260,8 @@ def far_ends(ids, lines, from_xy: np.ndarray, to_xy: np.ndarray, from_ids, to_id
     backward = np.maximum(np.hypot(*(start - to_xy).T), np.hypot(*(end - from_xy).T))
     gap = np.fmin(forward, backward)
     return [
-        f"pipe {ids[k]!r}: its geometry ends {gap[k]:,.1f} m from its nodes {from_ids[k]!r} {tuple(np.round(from_xy[k], 2))} "
-        f"and {to_ids[k]!r} {tuple(np.round(to_xy[k], 2))} (beyond snap_tolerance_m {tolerance_m:g}); its length comes "
+        f"pipe {ids[k]!r}: its geometry ends {gap[k]:,.1f} m from its nodes {from_ids[k]!r} {_pair(from_xy[k])} "
+        f"and {to_ids[k]!r} {_pair(to_xy[k])} (beyond snap_tolerance_m {tolerance_m:g}); its length comes "
         "from the geometry unless length_m is given"
         for k in np.flatnonzero(gap > tolerance_m)
     ]
