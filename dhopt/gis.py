@@ -148,6 +148,10 @@ def _working_crs(path: Path, layers, options) -> GisCrs:
     if source is None:
         return GisCrs(None, None, "CRS: not stated in the file, coordinates taken as metres")
     crs = pyproj.CRS.from_user_input(source)
+    bounds = [shapely.total_bounds(shapely.from_wkb(g[~_is_none(g)])) for _, _, (_, _, g, _) in layers if len(g)]
+    beyond = any(abs(b[0]) > 180 or abs(b[2]) > 180 or abs(b[1]) > 90 or abs(b[3]) > 90 for b in bounds)
+    if not crs.is_projected and beyond:  # GDAL gives a GeoJSON without "crs" WGS 84; these are metres
+        return GisCrs(None, None, f"CRS: {source} stated, but the coordinates are beyond degrees: taken as metres")
     if crs.is_projected:
         return GisCrs(source, source, f"CRS: {source} ({crs.name}), kept")
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -176,6 +180,8 @@ def _to_working(wkb: np.ndarray, layer_crs: str | None, working: str | None) -> 
 
 def _python(value):
     """A field value as the loader reads JSON: numpy scalars as Python numbers, NaN and NaT as None."""
+    if isinstance(value, np.ndarray):  # a list field (GeoJSON arrays such as dn_options)
+        return [_python(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -236,3 +236,15 @@ def test_gis_round_trip_keeps_ids_and_geometry(tmp_path):
     assert fields["heat_delivered_MWh"] + fields["unmet_MWh"] == pytest.approx(fields["demand_MWh"])
     assert fields["heat_delivered_MWh"].sum() == pytest.approx(3500.0, rel=1e-3)  # 24 h scaled to the year
     assert np.all(fields["peak_supply_degC"] > 40)
+
+
+def test_gis_reader_agrees_with_the_geojson_loader_on_heide():
+    """The committed OpenStreetMap network (networks/heide.geojson) read through GDAL gives the same tables."""
+    from builders import REPO
+
+    plain = load_network(REPO / "networks" / "heide.geojson")
+    through_gdal = load_network(REPO / "networks" / "heide.geojson", NetworkOptions())
+    assert through_gdal.warnings == plain.warnings == ()
+    assert through_gdal.pipes.index.equals(plain.pipes.index)
+    assert np.allclose(through_gdal.pipes["length_m"], plain.pipes["length_m"])
+    assert (through_gdal.pipes[["from_node", "to_node"]] == plain.pipes[["from_node", "to_node"]]).all().all()
