@@ -70,14 +70,11 @@ def pipe_type_dn(value) -> int | None:
     return int(number) if number == round(number) and number > 0 else None
 
 
-def read_gis(path: Path, options, problems):
-    """Node table, pipe table (`dhopt.network._Table`) and `GisCrs` of the GIS network at `path`."""
-    from dhopt.network import _Table
-
+def read_gis(path: Path, options, problems, nodes, pipes) -> GisCrs:
+    """Fill the empty node and pipe tables (`dhopt.network`'s raw tables) from the GIS network at `path`;
+    its `GisCrs`."""
     layers = _layers(path, options)
     crs = _working_crs(path, layers, options)
-    nodes, pipes = _Table(str(path), "feature", 0), _Table(str(path), "feature", 1)
-    nodes.from_geometry = pipes.from_geometry = True
     mapping = dict(options.fields) if options is not None else {}
     defaults = dict(options.defaults) if options is not None else {}
     seen: set[str] = set()
@@ -96,7 +93,7 @@ def read_gis(path: Path, options, problems):
             f"{path}: key 'network_options.fields.{ours}': expected an attribute of the layers, got {theirs!r} "
             f"(attributes: {', '.join(sorted(seen)) or 'none'})"
         )
-    return nodes, pipes, crs
+    return crs
 
 
 def _layers(path: Path, options) -> list[tuple[str, str | None, tuple]]:

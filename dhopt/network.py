@@ -116,7 +116,9 @@ def load_network(path: str | Path, options=None) -> Network:
     problems = _Problems()
     crs = None
     if uses_gis_reader(path, options):
-        nodes_table, pipes_table, crs = read_gis(path, options, problems)
+        nodes_table = _Table(str(path), "feature", 0, from_geometry=True)
+        pipes_table = _Table(str(path), "feature", 1, from_geometry=True)
+        crs = read_gis(path, options, problems, nodes_table, pipes_table)
         crs_in_degrees = False
     else:
         nodes_table, pipes_table, crs_in_degrees = _read(path, problems)
