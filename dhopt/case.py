@@ -435,6 +435,41 @@ class PhaseOut(_Section):
         )
 
 
+class NetworkOptions(_Section):
+    """How a GIS network is read (`dhopt.gis`, `dhopt.topology`); docs/formats.md "GIS networks"."""
+
+    layers: dict[Literal["pipes", "nodes", "consumers", "plants", "sources"], str] = Field(
+        default_factory=dict,
+        description="layer names by role; a consumers/plants/sources layer gives its features that kind; "
+        "default: every layer of the file, lines as pipes, the rest as nodes",
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict, description='dhopt field -> attribute of the layers, e.g. dn = "DIM", id = "FID"'
+    )
+    defaults: dict[str, str | float | int] = Field(
+        default_factory=dict, description='value of a field a feature lacks, e.g. status = "existing"'
+    )
+    crs: str | None = Field(
+        None, description="projected CRS to reproject into; default: a projected input CRS is kept, a "
+        "geographic one goes to the UTM zone of the data's centroid",
+    )  # fmt: skip
+    snap_tolerance_m: float = Field(
+        0.5, gt=0, le=100, description="pipe ends (and nodes) closer than this are one node [m]"
+    )
+    service_status: Literal["candidate", "existing"] = Field(
+        "candidate", description="status of the service line that connects a building no pipe reaches"
+    )
+    service_dn: int | None = Field(
+        None, gt=0, le=1000, description="its DN [mm]: required for existing; candidate: its one DN (default: any)"
+    )
+
+    @model_validator(mode="after")
+    def _service(self):
+        if self.service_status == "existing" and self.service_dn is None:
+            raise ValueError("expected service_dn for existing service lines")
+        return self
+
+
 class CaseSpec(_Section):
     """The whole case file."""
 
@@ -442,6 +477,7 @@ class CaseSpec(_Section):
     description: str = Field("", description="free text, shown in reports", json_schema_extra=RESOLVABLE)
     network: str = Field(..., description="network file, relative to the case file")
     timeseries: str = Field(..., description="hourly CSV, relative to the case file")
+    network_options: NetworkOptions | None = None
     horizon: Horizon = Horizon()
     temperatures: Temperatures = Temperatures()
     demand: Demand = Demand()

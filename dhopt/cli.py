@@ -358,6 +358,18 @@ def _validate_projects(args) -> None:
     print("written: " + ", ".join(str(p) for p in written))
 
 
+def _add_export_gis_command(commands) -> None:
+    export = _command(
+        commands, "export-gis", "write a result's design as GeoPackage and GeoJSON layers for QGIS",
+        "Pipes (DN, built/existing, peak flow, hours at capacity, velocity and pressure drop at the peak hour) and "
+        "consumers (heat delivered, unmet, supply temperature at the peak hour), in the input's CRS: design.gpkg, "
+        "pipes.geojson, consumers.geojson and manifest.json in DIR (default RESULT_DIR/gis).",
+    )  # fmt: skip
+    export.add_argument("result_dir", type=Path, help="directory written by dhopt run --out")
+    export.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder for the layers")
+    export.set_defaults(handler=_export_gis)
+
+
 def _add_hydraulics_command(commands) -> None:
     hydraulics = _command(
         commands, "hydraulics", "pressure drop, velocity and consumer supply temperature of a result",
@@ -396,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_planning_commands(commands)
     _add_hydraulics_command(commands)
     _add_validation_command(commands)
+    _add_export_gis_command(commands)
     return parser
 
 
@@ -472,10 +485,13 @@ def _validate(args) -> None:
     from dhopt.case import load_case
     from dhopt.inputs import prepare_inputs
     from dhopt.network import load_network
+    from dhopt.run import network_notes
 
     case = load_case(args.case)
-    network = load_network(case.network_path)
+    network = load_network(case.network_path, case.spec.network_options)
     inputs = prepare_inputs(case, network)
+    for line in network_notes(network):
+        print(line)
     print(
         f"ok: {args.case}: {case.hours} h, {len(network.nodes)} nodes, {len(network.pipes)} pipes, "
         f"{len(inputs.consumers)} consumers ({inputs.consumers['annual_heat_MWh'].sum():,.0f} MWh/yr), "
@@ -513,6 +529,13 @@ def _pareto(args) -> None:
     written = write_pareto(_out_dir(args, args.case), table, f"{args.case.stem}: cost-CO2 trade-off")
     print(table.drop(columns=["solver_status", "mip_gap"]).to_string(index=False, float_format="{:,.1f}".format))
     _print_horizon_note(args.case)
+    print("written: " + ", ".join(str(p) for p in written))
+
+
+def _export_gis(args) -> None:
+    from dhopt.planning.gis_export import export_gis
+
+    written = export_gis(args.result_dir, args.out)
     print("written: " + ", ".join(str(p) for p in written))
 
 

@@ -17,12 +17,15 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from dhopt.cooling import COOLING_TYPES, cooling_default
 from dhopt.errors import NetworkError
 from dhopt.files import input_file_problem
+from dhopt.gis import GisCrs, read_gis, uses_gis_reader
 from dhopt.physics import pipe_catalogue
 from dhopt.technologies import TECHNOLOGIES, plant_defaults
+from dhopt.topology import DEFAULT_TOLERANCE_M, Service, build_topology, far_ends
 
 NODE_KINDS = ("source", "plant", "consumer", "junction")
 DEFAULT_PROFILE = {"source": "it_utilisation", "consumer": "residential"}
@@ -91,32 +94,94 @@ class Network:
     [m], status, ``dn`` [mm] (NaN for candidates), ``inner_diameter_m`` (an existing pipe's own, from
     ``inner_diameter_mm``; NaN: its DN's) and ``dn_options`` (sorted tuple of DNs).
     ``graph``: one node per node id, one edge per pipe (key = pipe id), attributes from the tables.
+    ``pipe_geometry_wkt``: each pipe's line as WKT in the working CRS ("" when the file has none);
+    ``crs``: the working and the input CRS (GIS files; None: not known); ``warnings``: what topology
+    from geometry repaired or found suspicious, one line each.
     """
 
     nodes: pd.DataFrame
     pipes: pd.DataFrame
     graph: nx.MultiGraph
     path: Path
+    pipe_geometry_wkt: pd.Series | None = None
+    crs: GisCrs | None = None
+    warnings: tuple[str, ...] = ()
 
 
-def load_network(path: str | Path) -> Network:
-    """Read and check the network at ``path`` (``.geojson``, ``<stem>.nodes.csv`` or a directory).
+def load_network(path: str | Path, options=None) -> Network:
+    """Read and check the network at ``path`` (``.geojson``, ``<stem>.nodes.csv``, a directory, or a GIS
+    file such as ``.gpkg`` or ``.shp``); ``options``: the case's ``[network_options]``
+    (`dhopt.case.NetworkOptions`: layers, field mapping, CRS, snap tolerance, service lines).
 
     Raises `NetworkError` with one line per problem found.
     """
     path = Path(path)
     problems = _Problems()
-    nodes_table, pipes_table, crs_in_degrees = _read(path, problems)
+    crs = None
+    if uses_gis_reader(path, options):
+        nodes_table = _Table(str(path), "feature", 0, from_geometry=True)
+        pipes_table = _Table(str(path), "feature", 1, from_geometry=True)
+        crs = read_gis(path, options, problems, nodes_table, pipes_table)
+        crs_in_degrees = False
+    else:
+        nodes_table, pipes_table, crs_in_degrees = _read(path, problems)
+    tolerance_m = options.snap_tolerance_m if options is not None else DEFAULT_TOLERANCE_M
+    service = Service(options.service_status, options.service_dn) if options is not None else Service()
+    warnings = _join_by_geometry(nodes_table, pipes_table, tolerance_m, service)
     nodes = _node_frame(nodes_table, problems)
     pipes = _pipe_frame(pipes_table, set(nodes.index.dropna()), problems)
     _check_coordinates(nodes, nodes_table, crs_in_degrees, problems)
     _check_graph(nodes, pipes, str(path), problems)
     if problems:
         raise NetworkError(problems.lines())
+    geometry = [r.get("_geometry") for r in pipes_table.records]
+    warnings += _far_end_warnings(nodes, pipes, pipes_table, geometry, tolerance_m)
+    wkt = pd.Series([shapely.to_wkt(g, rounding_precision=3) if g is not None else "" for g in geometry],
+                    index=pipes.index, dtype=_TEXT_DTYPE)  # fmt: skip
     graph = nx.MultiGraph()
     graph.add_nodes_from(nodes.to_dict("index").items())
     graph.add_edges_from((p["from_node"], p["to_node"], key, p) for key, p in pipes.to_dict("index").items())
-    return Network(nodes=nodes, pipes=pipes, graph=graph, path=path)
+    return Network(nodes, pipes, graph, path, wkt, crs, tuple(warnings))
+
+
+def _join_by_geometry(nodes: _Table, pipes: _Table, tolerance_m: float, service: Service) -> list[str]:
+    """Pipes without from/to joined by `dhopt.topology.build_topology`; the tables are updated in place
+    (a split pipe's parts keep the feature number of the line they came from)."""
+    if not any(r.get("from") in (None, "") and r.get("to") in (None, "") for r in pipes.records):
+        return []
+    junctions, out, warnings = build_topology(nodes.records, pipes.records, tolerance_m, service)
+    for record in junctions:
+        nodes.records.append(record)
+        nodes.numbers.append(-1)
+        if nodes.where:
+            nodes.where.append(nodes.file)
+    pending = {}
+    for i, name, expected, got in pipes.pending:
+        pending.setdefault(i, []).append((name, expected, got))
+    numbers, records, where, new_pending = [], [], [], []
+    for source, record in out:
+        if source in pending:
+            new_pending += [(len(records), *item) for item in pending.pop(source)]
+        numbers.append(pipes.numbers[source] if source >= 0 else -1)
+        where.append(pipes.where[source] if pipes.where and source >= 0 else pipes.file)
+        records.append(record)
+    pipes.numbers, pipes.records, pipes.pending = numbers, records, new_pending
+    pipes.where = where if pipes.where else []
+    return warnings
+
+
+def _far_end_warnings(nodes, pipes, table: _Table, geometry: list, tolerance_m: float) -> list[str]:
+    """`dhopt.topology.far_ends` for the pipes given with from/to (not joined by geometry)."""
+    given = [k for k, r in enumerate(table.records) if geometry[k] is not None and not r.get("_joined")]
+    if not given:
+        return []
+    rows = pipes.iloc[given]
+    xy = nodes[["x_m", "y_m"]]
+    return far_ends(
+        rows.index.tolist(), np.array([geometry[k] for k in given], dtype=object),
+        xy.loc[rows["from_node"]].to_numpy(dtype=float), xy.loc[rows["to_node"]].to_numpy(dtype=float),
+        rows["from_node"].tolist(), rows["to_node"].tolist(), tolerance_m,
+    )  # fmt: skip
 
 
 class _Problems:
@@ -146,6 +211,7 @@ class _Table:
     records: list[dict] = field(default_factory=list)
     pending: list[tuple[int, str, str, str]] = field(default_factory=list)  # (record, field, expected, got)
     from_geometry: bool = False  # GeoJSON: coordinates and default lengths come from the geometry
+    where: list[str] = field(default_factory=list)  # GIS: file and layer of each record (else `file`)
 
     def column(self, name: str) -> list:
         return [record.get(name) for record in self.records]
@@ -228,10 +294,14 @@ def _read_geojson(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool
             xy = _position(geometry.get("coordinates")) if gtype == "Point" else None
             record["x_m"], record["y_m"] = xy if xy else (None, None)  # a bad geometry is reported once
             ok = xy is not None
-        elif gtype == "LineString" or "from" in record or "to" in record:
+        elif gtype in ("LineString", "MultiLineString") or "from" in record or "to" in record:
             table, expected = pipes, "a LineString with at least two positions [x, y] in metres"
-            line = _line(geometry.get("coordinates")) if gtype == "LineString" else None
+            coordinates = geometry.get("coordinates") if gtype else None
+            if gtype == "MultiLineString":  # a QGIS export: one part is its line
+                coordinates = coordinates[0] if isinstance(coordinates, list) and len(coordinates) == 1 else None
+            line = _line(coordinates) if gtype else None
             record["_geometry_length_m"] = None if line is None else sum(map(math.dist, line[:-1], line[1:]))
+            record["_geometry"] = None if line is None else shapely.linestrings(line)
             ok = line is not None
         else:
             label = _label("feature", number, record.get("id"))
@@ -244,9 +314,12 @@ def _read_geojson(path: Path, problems: _Problems) -> tuple[_Table, _Table, bool
         if props is not None and not isinstance(props, dict):
             table.pending.append((len(table.records), "properties", "an object", _show(props)))
         if not ok:
+            parts = geometry.get("coordinates") if gtype == "MultiLineString" else None
             got = (
                 f"coordinates {_show(geometry.get('coordinates'))}"
                 if gtype in ("Point", "LineString")
+                else f"a MultiLineString of {len(parts)} parts (split it into pipes)"
+                if isinstance(parts, list) and len(parts) != 1
                 else _show(gtype)
             )
             table.pending.append((len(table.records), "geometry", expected, got))
@@ -388,8 +461,9 @@ class _Checker:
 
     def line(self, i: int, name: str, expected: str, got: str) -> None:
         where = "" if name.startswith("(") else f" field {name!r}:"
+        file = self.table.where[i] if self.table.where else self.table.file
         self.problems.add(
-            f"{self.table.file}: {self.labels[i]}:{where} expected {expected}, got {got}",
+            f"{file}: {self.labels[i]}:{where} expected {expected}, got {got}",
             self.table.order,
             self.table.numbers[i],
         )

@@ -223,6 +223,7 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
             **upgrade,
             **diameters,
             "link_model_pipe": ("link", model_pipe.fillna("").to_numpy(dtype=str)),
+            "link_geometry_wkt": ("link", _geometry_wkt(network), _crs_attrs(network)),
             "pipe_from_zone": ("pipe", inputs.pipes["from_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
             "pipe_to_zone": ("pipe", inputs.pipes["to_node"].reindex(ds["pipe"].values).to_numpy(dtype=str)),
             "node_annual_heat_MWh": (
@@ -240,6 +241,24 @@ def network_layer(network, inputs: Inputs, ds: xr.Dataset) -> xr.Dataset:
             "profile": np.asarray(profiles, dtype=str),
         },
     )
+
+
+def _geometry_wkt(network) -> np.ndarray:
+    """Each pipe's line as WKT in the working CRS ("" when the network file has no geometry)."""
+    wkt = getattr(network, "pipe_geometry_wkt", None)
+    if wkt is None:
+        return np.full(len(network.pipes), "", dtype=object).astype(str)
+    return wkt.reindex(network.pipes.index, fill_value="").to_numpy(dtype=str)
+
+
+def _crs_attrs(network) -> dict[str, str]:
+    """The CRS of the coordinates (``crs``) and of the input file (``input_crs``); "" where not known."""
+    crs = getattr(network, "crs", None)
+    return {
+        "description": "pipe geometry as WKT, coordinates in crs [m]",
+        "crs": (crs.working or "") if crs else "",
+        "input_crs": (crs.input or "") if crs else "",
+    }
 
 
 def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, float]:

@@ -82,6 +82,12 @@ class Phases:
             self.progress(f"{name:<9} {self.timings[name]:7.2f} s  {detail}")
 
 
+def network_notes(network: Network) -> list[str]:
+    """The CRS line of a GIS network and one ``warning:`` line per repair `load_network` reported."""
+    crs = [network.crs.note] if network.crs is not None else []
+    return crs + [f"warning: {line}" for line in network.warnings]
+
+
 def without_campus(inputs: Inputs) -> Inputs:
     """The same network and demand with no data-center campus, no storage and no candidate pipe that
     served only a campus (`dhopt.reduce.drop_campus_routes`), at least cost without a CO2 cap: the reference.
@@ -308,10 +314,13 @@ def solve_case(
     `progress`: called with one line per phase (or `phases`, a running `Phases`)."""
     phases = phases or Phases(progress)
     case = case if isinstance(case, Case) else load_case(case or DEFAULT_CASE)
-    network = network if network is not None else load_network(case.network_path)
+    network = network if network is not None else load_network(case.network_path, case.spec.network_options)
     phases.done(
         "load", f"case '{case.spec.name}' ({case.hours} h), {len(network.nodes)} nodes, {len(network.pipes)} pipes"
     )
+    if phases.progress:  # topology from geometry's repairs and the CRS of a GIS network
+        for line in network_notes(network):
+            phases.progress(line)
     prepared = prepare_inputs(case, network)
     inputs, reduction = reduce_network(prepared)
     phases.done(

@@ -85,6 +85,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
             *("backup_MW", "grid_import_MW", "it_load_MW", "it_served_MW"),
         )
     },
+    "link_geometry_wkt": (("link",), None),
 }
 POWER_VARIABLES = tuple(name for name, (dims, _) in VARIABLES.items() if dims[0] == "power_site")
 REPORT_VARIABLES = (  # what `dhopt report` reads (and `import_limit_MW` where the case has a limit)

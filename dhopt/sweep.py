@@ -198,6 +198,12 @@ def network_files(network: Path) -> tuple[str, dict[str, Path]]:
     ``x.geojson`` -> one file; ``<stem>.nodes.csv`` -> it and ``<stem>.edges.csv``; a directory ->
     its ``nodes.csv`` and ``edges.csv`` (as `dhopt.network.load_network` reads them).
     """
+    if network.is_dir() and not (network / "nodes.csv").exists() and any(network.glob("*.shp")):
+        return "network", {f"network/{p.name}": p for p in sorted(network.iterdir()) if p.is_file()}  # Shapefiles
+    if network.suffix.lower() == ".shp":  # with its .shx, .dbf, .prj, .cpg beside it
+        return f"network/{network.name}", {
+            f"network/{p.name}": p for p in sorted(network.parent.glob(f"{network.stem}.*"))
+        }
     if network.is_dir():
         return "network", {"network/nodes.csv": network / "nodes.csv", "network/edges.csv": network / "edges.csv"}
     name = network.name

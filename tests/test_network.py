@@ -379,14 +379,15 @@ def test_network_pipe_to_missing_node_raises(tmp_path):
 def test_network_wrong_geometry_type_raises(tmp_path):
     data = collection()
     data["features"][3]["geometry"] = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1], [0, 0]]]}
-    data["features"][6]["geometry"] = {"type": "MultiLineString", "coordinates": [[[0, 0], [1, 1]]]}
+    two_parts = [[[0, 0], [1, 1]], [[2, 2], [3, 3]]]  # one part would be accepted as its line
+    data["features"][6]["geometry"] = {"type": "MultiLineString", "coordinates": two_parts}
     with pytest.raises(NetworkError) as error:
         load_network(write(tmp_path, data))
     assert error.value.problems == [
         f"{tmp_path / 'net.geojson'}: feature 3 (id 'C1'): field 'geometry': expected a Point with coordinates "
         "[x, y] in metres, got 'Polygon'",
         f"{tmp_path / 'net.geojson'}: feature 6 (id 'P2'): field 'geometry': expected a LineString with at least "
-        "two positions [x, y] in metres, got 'MultiLineString'",
+        "two positions [x, y] in metres, got a MultiLineString of 2 parts (split it into pipes)",
     ]
 
 

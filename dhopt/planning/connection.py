@@ -245,7 +245,7 @@ def plan_connection(
     """Solve the case (default: the embedded one) with every route available; cost each connection
     route on its own when there are several; value the upgrade of the existing pipes at capacity."""
     case = load_case(case_path or DEFAULT_CASE)
-    network = load_network(case.network_path)
+    network = load_network(case.network_path, case.spec.network_options)
     route_table = routes(network)
     solved = solve_case(case, options, network=network, reference=False, progress=progress)
     table = connection_table(network, case, solved, route_table)

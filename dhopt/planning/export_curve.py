@@ -150,7 +150,7 @@ def export_curve(
     if heat_price_EUR_per_MWh is not None:
         data.setdefault("contract", {})["heat_price_EUR_per_MWh"] = float(heat_price_EUR_per_MWh)
     base = case_from_dict(path, data)
-    network = load_network(base.network_path)
+    network = load_network(base.network_path, base.spec.network_options)
     inputs = prepare_inputs(base, network)
     if inputs.sources.empty:
         raise CaseError(f"{path}: the network has no campus (source node): there is no heat export to vary")

@@ -65,7 +65,8 @@ def pareto_front(
         raise CaseError(f"--points {points}: expected at least 2 (the two ends of the front)")
     path = Path(case_path)
     data = read_toml(path)
-    network = load_network(case_from_dict(path, data).network_path)
+    base = case_from_dict(path, data)
+    network = load_network(base.network_path, base.spec.network_options)
     cache = ModelCache()
 
     def solved(**objective) -> Solution:

@@ -207,7 +207,7 @@ def regime_table(
     if hours is not None:
         data.setdefault("horizon", {})["hours"] = hours
     base = case_from_dict(path, data)
-    network = load_network(base.network_path)
+    network = load_network(base.network_path, base.spec.network_options)
     rows, notes = [], [note] if (note := horizon_note(base.hours, base.spec.horizon.start_hour)) else []
     for regime in [case_regime(base.spec.temperatures), *regimes]:
         point = copy.deepcopy(data)
