@@ -37,6 +37,15 @@ def _scalar_values(var) -> np.ndarray:
     return np.array([v.value if v.value is not None else 0.0 for v in var.values()], dtype=float)
 
 
+def _electricity_MW(inputs: Inputs, sources: list, hp_electricity: np.ndarray, model, steps: int) -> np.ndarray:
+    """Grid electricity of the campuses' heat pumps (those without their own power side) and of the electric
+    plants in each step, as `model.electricity_MW` counts it [MW]."""
+    on_grid = ~np.isin(sources, inputs.power.index)
+    plants = list(model.plants.P)
+    per_heat = inputs.plant_electricity_per_heat.reindex(plants).fillna(0.0).to_numpy()
+    return hp_electricity[on_grid].sum(axis=0) + per_heat @ _values(model.plants.heat_MW, len(plants), steps)
+
+
 def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     """Hourly results and the design as one Dataset (MW, MWh, degC; units in each variable's attrs)."""
     time = inputs.supply_degC.index.to_numpy()
@@ -123,7 +132,9 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
         **power,
         "electricity_MW": da(
-            np.fromiter((pyo.value(e) for e in model.electricity_MW.values()), float, steps),
+            _electricity_MW(inputs, sources, hp_heat / cop if len(sources) else hp_heat, model, steps)
+            + (unit_heat / np.where(unit_cop > 0, unit_cop, 1.0)).sum(axis=0)
+            + power["grid_import_MW"][1].sum(axis=0),
             ("time",),
             "MW",
             "electricity bought from the grid: heat pumps, electric boilers, new units, campuses' import",
