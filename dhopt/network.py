@@ -9,6 +9,7 @@ a spreadsheet: the header is row 1), then the field and what was expected.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import math
 from dataclasses import dataclass, field
@@ -108,6 +109,24 @@ class Network:
     warnings: tuple[str, ...] = ()
 
 
+INPUT_FIELDS = frozenset(
+    {"id", "from", "to", "inner_diameter_mm", *NODE_COLUMNS, *PIPE_COLUMNS}
+    - {"from_node", "to_node", "inner_diameter_m"}
+)
+"""The fields a network feature may carry (what `[network_options.fields]` and `defaults` may name)."""
+
+
+def _check_mapped_fields(path: Path, options, problems: _Problems) -> None:
+    """A `[network_options]` field mapping or default names a field dhopt reads, else one line each."""
+    if options is None:
+        return
+    for key in ("fields", "defaults"):
+        for name in sorted(set(getattr(options, key)) - INPUT_FIELDS):
+            close = difflib.get_close_matches(name, sorted(INPUT_FIELDS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.add(f"{path}: key 'network_options.{key}.{name}': expected a network field name{hint}")
+
+
 def load_network(path: str | Path, options=None) -> Network:
     """Read and check the network at ``path`` (``.geojson``, ``<stem>.nodes.csv``, a directory, or a GIS
     file such as ``.gpkg`` or ``.shp``); ``options``: the case's ``[network_options]``
@@ -121,6 +140,7 @@ def load_network(path: str | Path, options=None) -> Network:
     if uses_gis_reader(path, options):
         nodes_table = _Table(str(path), "feature", 0, from_geometry=True)
         pipes_table = _Table(str(path), "feature", 1, from_geometry=True)
+        _check_mapped_fields(path, options, problems)
         crs = read_gis(path, options, problems, nodes_table, pipes_table)
         crs_in_degrees = False
     else:

@@ -146,6 +146,9 @@ def test_gis_field_mapping_and_one_part_multilinestring(tmp_path):
                        r"layers, got 'CAPACITY' \(attributes: DIM, LEISTUNG, "):  # fmt: skip
         load_network(folder, NetworkOptions(fields={**fields, "capacity_MW": "CAPACITY"}))
     assert network.pipes.loc["R1", "length_m"] == pytest.approx(100.0)
+    with pytest.raises(NetworkError, match=r"key 'network_options.fields.capcity_MW': expected a network field "
+                       r"name; did you mean 'capacity_MW'\?"):  # fmt: skip
+        load_network(folder, NetworkOptions(fields={**fields, "capcity_MW": "LEISTUNG"}))
 
 
 def test_gis_bad_input_is_one_line_naming_file_layer_feature_field(tmp_path):
