@@ -10,7 +10,14 @@ Columns and sources (see cases/data/README.md):
 - residential: Hotmaps DK01 residential space heating + hot water, hot water 20 % of the year; sum 1
 - commercial: Hotmaps DK01 tertiary space heating + hot water, hot water 10 % of the year; sum 1
 - greenhouse: ASSUMPTION (no data): proportional to max(0, 18 - T_out) + 0.3 x its annual mean; sum 1
-- it_utilisation: ASSUMPTION (synthetic): 0.80 + 0.05 sin(2 pi (h - 14) / 24)
+- it_utilisation: ASSUMPTION (synthetic, no published basis): 0.80 + 0.05 sin(2 pi (h - 14) / 24); the default
+  case's figures rest on it
+- it_utilisation_campus: the published-basis alternative (dhopt.campus_profile.it_utilisation): mean 0.55,
+  daily +/-0.05, weekends -0.02 (Fan, Weber and Barroso 2007; Norris 2025)
+- it_utilisation_first_year: it_utilisation_campus x a ramp-up from 1/8 to 8/8 halls within the year
+  (dhopt.campus_profile.ramp_up; Meta Odense's eight halls connected during 2020, Fyens Stiftstidende 2019)
+- recovery_free_cooling (only with --free-cooling THRESHOLD_degC BYPASSED_SHARE): share of the recoverable heat
+  reaching the recovery coils, 1 - BYPASSED_SHARE below THRESHOLD (dhopt.campus_profile.free_cooling_recovery)
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dhopt.campus_profile import free_cooling_recovery, it_utilisation, ramp_up
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "dhopt" / "data" / "default" / "dk_2019_hourly.csv"
 HOURS = 8760
+UTILISATION = ("it_utilisation", "it_utilisation_campus", "it_utilisation_first_year")
 HOTMAPS = "hotmaps_dk01_profiles/hotmaps_task_2.7_load_profile_{}_yearlong_2010_DK01.csv"
 
 
@@ -42,7 +52,7 @@ def _mix(heating: np.ndarray, hot_water: np.ndarray, hot_water_share: float) -> 
     return _unit((1.0 - hot_water_share) * heating + hot_water_share * hot_water)
 
 
-def build(shared: Path) -> pd.DataFrame:
+def build(shared: Path, free_cooling: tuple[float, float] | None = None) -> pd.DataFrame:
     weather = pd.read_csv(shared / "try2010_rostock_temperature/rostock_try2010_hourly_temperature.csv")
     prices = pd.read_csv(shared / "dk2_spot_2019/elspotprices_DK2_2019.csv")
     assert len(weather) == HOURS and len(prices) == HOURS
@@ -60,9 +70,15 @@ def build(shared: Path) -> pd.DataFrame:
             "it_utilisation": 0.80 + 0.05 * np.sin(2 * np.pi * (hour - 14) / 24),
         }
     )
+    campus = it_utilisation(hour, first_weekday=1)  # 2019-01-01, hour 0 of the prices, was a Tuesday
+    frame["it_utilisation_campus"] = campus
+    frame["it_utilisation_first_year"] = campus * ramp_up(hour, 1.0 / 8.0, HOURS)
+    if free_cooling is not None:
+        frame["recovery_free_cooling"] = free_cooling_recovery(t_out, *free_cooling)
     for column in ("residential", "commercial", "greenhouse"):
         frame[column] = [float(f"{value:.9g}") for value in frame[column]]
-    frame["it_utilisation"] = frame["it_utilisation"].round(6)
+    for column in UTILISATION:
+        frame[column] = frame[column].round(6)
     return frame
 
 
@@ -71,14 +87,22 @@ def check(frame: pd.DataFrame) -> None:
     assert not frame.isna().any().any()
     for column in ("residential", "commercial", "greenhouse"):
         assert abs(frame[column].sum() - 1.0) < 1e-9, column
-    assert frame["it_utilisation"].between(0, 1).all()
+    for column in UTILISATION:
+        assert frame[column].between(0, 1).all(), column
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("shared", nargs="?", type=Path, default=ROOT / "../shared/data", help="shared data folder")
+    parser.add_argument(
+        "--free-cooling",
+        nargs=2,
+        type=float,
+        metavar=("THRESHOLD_degC", "BYPASSED_SHARE"),
+        help="add recovery_free_cooling: BYPASSED_SHARE of the heat bypasses the coils below THRESHOLD_degC",
+    )
     args = parser.parse_args()
-    frame = build(args.shared)
+    frame = build(args.shared, args.free_cooling)
     check(frame)
     frame.to_csv(OUT, index=False, float_format="%.9g")
     check(pd.read_csv(OUT))
