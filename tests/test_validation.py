@@ -12,7 +12,7 @@ from dhopt.cli import main
 from dhopt.errors import CaseError
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
-from dhopt.planning.validation import compare_projects, load_projects
+from dhopt.planning.validation import FIGURES, compare_projects, load_projects
 
 VALIDATION = REPO / "cases" / "validation"
 
@@ -22,7 +22,13 @@ def test_every_validation_case_solves_on_a_short_horizon():
     table = compare_projects(VALIDATION, hours=48)
     assert set(table["project"]) == {p.name for p in projects} and len(projects) >= 2
     assert np.isfinite(table["dhopt"]).all() and (table["dhopt"] > 0).all()
-    assert table["difference"].to_numpy() == pytest.approx((table["dhopt"] / table["published"] - 1).to_numpy())
+    published = table[table["published"].notna()]
+    assert published["difference"].to_numpy() == pytest.approx(
+        (published["dhopt"] / published["published"] - 1).to_numpy()
+    )
+    # every scheme prints every figure, published or not
+    assert (table.groupby("project")["figure"].apply(set) == set(FIGURES)).all()
+    assert table["difference"].isna().to_numpy().tolist() == table["published"].isna().to_numpy().tolist()
     for project in projects:  # homes are the heat delivered at the scheme's own heat per home
         rows = table[table["project"] == project.name].set_index("figure")
         home_MWh = load_case(VALIDATION / project.case).spec.demand.home_annual_heat_MWh
@@ -30,11 +36,18 @@ def test_every_validation_case_solves_on_a_short_horizon():
 
 
 def test_validate_projects_prints_and_writes_the_comparison(tmp_path, capsys):
-    assert main(["validate-projects", str(VALIDATION), "--hours", "24", "--out", str(tmp_path)]) in (0, None)
+    # the smallest scheme alone (PA10), its published heat and homes, the rest "not published"
+    (tmp_path / "projects.toml").write_text(
+        f'[[project]]\nname = "PA10"\ncase = "{VALIDATION / "paris_pa10.toml"}"\nsources = ["s"]\n'
+        "[project.published]\nheat_delivered_MWh = 10800.0\nhomes = 1000.0\n"
+    )
+    out = tmp_path / "out"
+    assert main(["validate-projects", str(tmp_path), "--hours", "24", "--out", str(out)]) in (0, None)
     printed = capsys.readouterr().out
-    assert "Equinix PA10 (Saint-Denis): heat delivered: published 10,800 MWh/yr, dhopt" in printed
+    assert "PA10: heat delivered: published 10,800 MWh/yr, dhopt" in printed
+    assert "PA10: heat-pump mean COP: not published, dhopt " in printed
     assert "note: 24 h modelled" in printed
-    assert (tmp_path / "validation.csv").stat().st_size > 0 and (tmp_path / "validation.png").stat().st_size > 1000
+    assert (out / "validation.csv").stat().st_size > 0 and (out / "validation.png").stat().st_size > 1000
 
 
 def test_a_bad_project_entry_is_one_line(tmp_path):
@@ -44,7 +57,7 @@ def test_a_bad_project_entry_is_one_line(tmp_path):
         load_projects(tmp_path)
     assert error.value.problems == [
         f"{tmp_path / 'projects.toml'}: project 1: published ['heat_MWh']: expected figures of "
-        "['heat_delivered_MWh', 'homes', 'hp_capacity_MW', 'hp_mean_cop']"
+        "['heat_delivered_MWh', 'heat_reused_share', 'homes', 'hp_capacity_MW', 'hp_mean_cop']"
     ]
 
 

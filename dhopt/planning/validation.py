@@ -2,16 +2,20 @@
 built from its published inputs, and ``projects.toml`` beside them lists the figures the scheme published
 (heat delivered, heat-pump MW, COP, homes) with their sources. `compare_projects` solves every case through
 the one public solve path (`dhopt.run.solve_case`) and tabulates published figure, dhopt's figure and the
-difference (dhopt / published - 1).
+difference (dhopt / published - 1), for every figure of `FIGURES`: one the scheme did not publish is
+printed as dhopt's figure alone ("not published").
 
 dhopt's figures: heat delivered = the heat pumps' and direct exchange's heat into the network
 (``campus_heat_to_network_MWh``, MWh/yr); homes = that heat / the case's ``home_annual_heat_MWh`` (set to
-the scheme's own heat per home, so homes compare like with like); heat-pump MW and mean COP as solved.
+the scheme's own heat per home, so homes compare like with like); heat-pump MW and mean COP as solved;
+share of campus heat reused = heat taken by the heat pumps (and direct exchange) / the campus's recoverable
+heat over the year (``campus_heat_reused_share``).
 A figure that is an input of the case (e.g. a heat-pump capacity given as ``max_MW``) is marked so.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -23,11 +27,12 @@ from dhopt.run import solve_case
 from dhopt.solve import SolveOptions
 
 PROJECTS_TOML = "projects.toml"
-FIGURES = {  # published figure -> label, unit
-    "heat_delivered_MWh": ("heat delivered", "MWh/yr"),
-    "hp_capacity_MW": ("heat-pump capacity", "MW"),
-    "hp_mean_cop": ("heat-pump mean COP", "-"),
-    "homes": ("homes heated", "homes"),
+FIGURES = {  # published figure -> label, how it prints
+    "heat_delivered_MWh": ("heat delivered", "{:,.0f} MWh/yr"),
+    "hp_capacity_MW": ("heat-pump capacity", "{:,.1f} MW"),
+    "hp_mean_cop": ("heat-pump mean COP", "{:.2f}"),
+    "homes": ("homes heated", "{:,.0f} homes"),
+    "heat_reused_share": ("share of campus heat reused", "{:.1%}"),
 }
 
 
@@ -72,6 +77,7 @@ def dhopt_figures(kpis: dict[str, float], home_annual_heat_MWh: float) -> dict[s
         "hp_capacity_MW": kpis["hp_capacity_MW"],
         "hp_mean_cop": kpis["hp_mean_cop"],
         "homes": heat / home_annual_heat_MWh,
+        "heat_reused_share": kpis["campus_heat_reused_share"],
     }
 
 
@@ -86,7 +92,8 @@ def compare_projects(folder: Path, hours: int | None = None, options: SolveOptio
         case = case_from_dict(path, data)
         solution = solve_case(case, options, reference=False)
         ours = dhopt_figures(solution.kpis, case.spec.demand.home_annual_heat_MWh)
-        for figure, published in project.published.items():
+        for figure in FIGURES:
+            published = project.published.get(figure, math.nan)
             rows.append(
                 {
                     "project": project.name,
@@ -104,26 +111,32 @@ def compare_projects(folder: Path, hours: int | None = None, options: SolveOptio
 
 
 def comparison_lines(table: pd.DataFrame) -> list[str]:
-    """One line per scheme and figure: published, dhopt, difference."""
+    """One line per scheme and figure: published, dhopt, difference ("not published": dhopt's figure alone)."""
     lines = []
     for row in table.itertuples():
-        label, unit = FIGURES[row.figure]
+        label, shown = FIGURES[row.figure]
+        ours = f"dhopt {shown.format(row.dhopt)}"
+        if math.isnan(row.published):
+            lines.append(f"{row.project}: {label}: not published, {ours}")
+            continue
         given = " (a case input)" if row.case_input else ""
         lines.append(
-            f"{row.project}: {label}: published {row.published:,.6g} {unit}, dhopt {row.dhopt:,.6g} {unit}, "
-            f"{row.difference:+.1%}{given}"
+            f"{row.project}: {label}: published {shown.format(row.published)}, {ours}, {row.difference:+.1%}{given}"
         )
     return lines
 
 
 def comparison_figure(table: pd.DataFrame):
-    """Bars of dhopt's figure against the published one (ratio), one group per scheme."""
+    """Bars of dhopt's figure / the published one, one bar per scheme and published figure, each labelled
+    with its difference; a grey band marks 10 %."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7.5, 3.6), layout="constrained")
+    table = table[table["published"].notna()].reset_index(drop=True)
+    figure = Figure(figsize=(max(6.0, 0.8 * len(table) + 2.0), 4.2), layout="constrained")
     ax = figure.add_subplot()
     labels = [f"{p}\n{FIGURES[f][0]}" for p, f in zip(table["project"], table["figure"])]
-    ax.bar(range(len(table)), 1.0 + table["difference"], color="#3182bd")
+    bars = ax.bar(range(len(table)), 1.0 + table["difference"], color="#3182bd")
+    ax.bar_label(bars, [f"{d:+.0%}" for d in table["difference"]], fontsize=7)
     ax.axhline(1.0, color="#111111", lw=1)
     ax.axhspan(0.9, 1.1, color="#bdbdbd", alpha=0.4, label="within 10 %")
     ax.set_xticks(range(len(table)), labels, rotation=60, ha="right", fontsize=7)
