@@ -17,8 +17,9 @@ Published basis of the defaults (each an assumption where the source gives a ran
   year, taken as linear.
 - free cooling: below a threshold outdoor temperature an economiser (outdoor air or dry coolers) can
   carry the campus's cooling without the heat pumps; a campus whose contract keeps that mode passes only
-  part of its heat to the recovery coils in those hours. Threshold and bypassed share are the campus's
-  design (parameters, no default published).
+  part of its heat to the recovery coils in those hours. The threshold follows from the campus's water
+  temperatures (`free_cooling_threshold_degC`); the bypassed share is the campus's design (no default
+  published).
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def ramp_up(hours, start_share: float, ramp_hours: float) -> np.ndarray:
     1 after."""
     progress = np.clip(np.asarray(hours, dtype=float) / ramp_hours, 0.0, 1.0)
     return start_share + (1.0 - start_share) * progress
+
+
+def free_cooling_threshold_degC(source_degC: float, cooling_K: float, approach_K: float = 5.0) -> float:
+    """Highest outdoor temperature at which dry coolers alone can cool the campus's water [degC]:
+    T_fc = T_source - cooling_K - approach_K, the cooled water (source - cooling_K) being approach_K above
+    the air (5 K: an assumption, a common dry-cooler design approach). E.g. 27 degC water cooled 7 K: 15 degC."""
+    return source_degC - cooling_K - approach_K
 
 
 def free_cooling_recovery(outdoor_degC, threshold_degC: float, bypassed_share: float) -> np.ndarray:

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from builders import REPO
 
-from dhopt.campus_profile import free_cooling_recovery, it_utilisation, ramp_up, weekend
+from dhopt.campus_profile import (
+    free_cooling_recovery,
+    free_cooling_threshold_degC,
+    it_utilisation,
+    ramp_up,
+    weekend,
+)
 
 SERIES = REPO / "dhopt" / "data" / "default" / "dk_2019_hourly.csv"
 
@@ -28,6 +34,11 @@ def test_utilisation_averages_its_mean_over_whole_weeks_and_peaks_at_20h():
 def test_ramp_up_rises_linearly_then_holds():
     share = ramp_up([0, 4380, 8760, 9000], start_share=0.125, ramp_hours=8760)
     assert share.tolist() == pytest.approx([0.125, 0.5625, 1.0, 1.0])
+
+
+def test_free_cooling_threshold_is_the_cooled_water_less_the_dry_cooler_approach():
+    assert free_cooling_threshold_degC(27.0, 7.0) == pytest.approx(15.0)  # Odense's 27 degC water, 7 K, 5 K
+    assert free_cooling_threshold_degC(28.0, 10.0, approach_K=3.0) == pytest.approx(15.0)
 
 
 def test_free_cooling_bypasses_a_share_below_the_threshold_only():
