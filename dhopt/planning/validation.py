@@ -1,15 +1,15 @@
 """Published data-center heat-reuse schemes against dhopt: each scheme is a case (``cases/validation/``)
 built from its published inputs, and ``projects.toml`` beside them lists the figures the scheme published
-(heat delivered, heat-pump MW, COP, homes, share of the campus's heat reused) with their sources. `compare_projects` solves every case through
-the one public solve path (`dhopt.run.solve_case`) and tabulates published figure, dhopt's figure and the
-difference (dhopt / published - 1), for every figure of `FIGURES`: one the scheme did not publish is
-printed as dhopt's figure alone ("not published").
+(heat delivered, heat-pump MW, COP, homes, share of the campus's heat reused) with their sources.
+`compare_projects` solves every case through the one public solve path (`dhopt.run.solve_case`) and
+tabulates published figure, dhopt's figure and the difference (dhopt / published - 1), for every figure of
+`FIGURES`: one the scheme did not publish is printed as dhopt's figure alone ("not published").
 
 dhopt's figures: heat delivered = the heat pumps' and direct exchange's heat into the network
 (``campus_heat_to_network_MWh``, MWh/yr); homes = that heat / the case's ``home_annual_heat_MWh`` (the
-scheme's own heat per home where it published one, else the country's standard home the case states); heat-pump MW and mean COP as solved;
-share of campus heat reused = heat taken by the heat pumps (and direct exchange) / the campus's recoverable
-heat over the year (``campus_heat_reused_share``).
+scheme's own heat per home where it published one, else the country's standard home the case states);
+heat-pump MW and mean COP as solved; share of campus heat reused = heat taken by the heat pumps (and
+direct exchange) / the campus's recoverable heat over the year (``campus_heat_reused_share``).
 A figure that is an input of the case (e.g. a heat-pump capacity given as ``max_MW``) is marked so.
 """
 
