@@ -142,6 +142,11 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     }
     if inputs.import_limit_MW is not None:
         data["import_limit_MW"] = da(inputs.import_limit_MW.to_numpy(), ("time",), "MW", "electricity import limit")
+    if len(model.power.C):
+        data["export_limit_MW"] = da(inputs.export_limit_MW.to_numpy(), ("time",), "MW", "electricity export limit")
+        data["export_price_EUR_per_MWh"] = da(
+            inputs.export_price_EUR_per_MWh.to_numpy(), ("time",), "EUR/MWh", "export price: spot minus export fee"
+        )
     coords = {
         "time": time,
         "source": sources,
@@ -166,6 +171,7 @@ POWER_SERIES = {  # power-block variable -> (result name, description); all [MW]
     "level_MWh": ("battery_level_MWh", "battery energy at the end of the step"),
     "backup_MW": ("backup_MW", "backup generation"),
     "import_MW": ("grid_import_MW", "grid import of the campus"),
+    "export_MW": ("grid_export_MW", "grid export of the campus (PV, battery; backup where allowed)"),
 }
 
 
