@@ -170,3 +170,15 @@ def test_run_prints_and_writes_the_export(tmp_path, capsys):
     assert "EUR/yr (their revenue, spot price minus export fee)" in printed
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert float((ds["grid_export_MW"] * ds["weight_h"]).sum()) == pytest.approx(figures["grid_export_MWh"])
+
+
+def test_the_report_draws_the_export_below_zero(tmp_path):
+    from dhopt.report.power import power_day_figure
+    from dhopt.report.style import report_style
+
+    ds = solve_case(export_case(tmp_path, 0.5), reference=False).dataset
+    with report_style():
+        ax = power_day_figure(ds).axes[0]
+    assert "grid export" in [text.get_text() for text in ax.get_legend().get_texts()]
+    line = next(line for line in ax.get_lines() if line.get_label() == "IT x PUE + heat pumps")
+    assert line.get_ydata() == pytest.approx(PUE, abs=1e-7)  # the campus's own use, not its export
