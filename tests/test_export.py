@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from builders import campus, consumer, existing, write_case, write_network, write_series
@@ -182,3 +183,17 @@ def test_the_report_draws_the_export_below_zero(tmp_path):
     assert "grid export" in [text.get_text() for text in ax.get_legend().get_texts()]
     line = next(line for line in ax.get_lines() if line.get_label() == "IT x PUE + heat pumps")
     assert line.get_ydata() == pytest.approx(PUE, abs=1e-7)  # the campus's own use, not its export
+
+
+def test_an_export_limit_from_a_column_binds_only_where_it_allows_export(tmp_path):
+    feeder = np.r_[np.zeros(12), np.full(12, 0.5)]  # no export before noon, 0.5 MW after
+    path = export_case(tmp_path, "feeder_MW")
+    series = path.parent / "series.csv"
+    frame = pd.read_csv(series).assign(feeder_MW=feeder)
+    frame.to_csv(series, index=False)
+    surplus = pv_surplus_MW(path)
+    figures = solve_case(path, reference=False).kpis
+    expected = np.clip(surplus, 0.0, feeder)
+    assert figures["grid_export_MWh"] == pytest.approx(W_H * expected.sum(), rel=1e-7)
+    assert figures["grid_export_limit_binding_h"] == pytest.approx(W_H * ((feeder > 0) & (surplus >= feeder)).sum())
+    assert 0 < figures["grid_export_limit_binding_h"] < W_H * (surplus >= 0.5).sum()  # the morning's sun is not counted
