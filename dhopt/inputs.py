@@ -109,7 +109,9 @@ class Inputs:
         structure=lambda v, _: v is None,
     )
     export_limit_MW: pd.Series = declared(
-        "electricity the campuses' own power sides may sell to the grid together in each step; 0 off-grid [MW]", ROWS
+        "electricity the campuses' own power sides may sell to the grid together in each step; 0 off-grid [MW]",
+        ROWS,
+        structure=lambda _, owner: owner.exports,
     )
     export_price_EUR_per_MWh: pd.Series = declared(
         "price of exported electricity: spot price minus export fee, at most the import price [EUR/MWh]", COST
@@ -174,6 +176,12 @@ class Inputs:
     forced_cost_EUR: float = declared("annual cost of those pipes, a constant of the objective [EUR/yr]", COST)
     period_hours: int | None = declared("typical periods of this length: storage levels are relative within each")
     period_sequence: np.ndarray | None = declared("typical period standing for each period of the horizon, in order")
+
+    @property
+    def exports(self) -> bool:
+        """Whether a campus may sell to the grid: a power side and an export limit above 0 in some step (else
+        the model has no export columns or rows, and a case without export is built as before)."""
+        return len(self.power) > 0 and bool((self.export_limit_MW.to_numpy() > 0).any())
 
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)

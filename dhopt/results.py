@@ -190,7 +190,12 @@ def _power_data(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
     }
     for var, (name, doc) in POWER_SERIES.items():
         unit = "MWh" if name.endswith("MWh") else "MW"
-        data[name] = (dims, _values(getattr(b, var), len(sites), steps), {"units": unit, "description": doc})
+        values = (
+            _values(b.component(var), len(sites), steps)
+            if b.component(var) is not None
+            else np.zeros((len(sites), steps))
+        )
+        data[name] = (dims, values, {"units": unit, "description": doc})
     it = inputs.it_load_MW[sites].to_numpy().T if sites else np.zeros((0, steps))
     served = it - _values(b.curtailed_MW, len(sites), steps)
     available = inputs.pv_yield_MW_per_MWp[sites].to_numpy().T * data["pv_capacity_MWp"][1][:, None] if sites else it

@@ -91,6 +91,7 @@ def test_the_value_of_one_more_MW_of_export_equals_a_re_solve_in_place(tmp_path)
         export_limit_MW=inputs.export_limit_MW + 0.01
     )  # every surplus above the limit exceeds it by more
     assert structure_key(wider) == structure_key(inputs)
+    assert structure_key(inputs.with_(export_limit_MW=0.0 * inputs.export_limit_MW)) != structure_key(inputs)
     warm = cache.solve("monolithic", wider, options)[1]
     fresh = ModelCache(keep=False).solve("monolithic", wider, options)[1]
     assert warm.reused and warm.objective_EUR == pytest.approx(fresh.objective_EUR, rel=1e-9)
@@ -141,6 +142,7 @@ def test_off_grid_exports_nothing(tmp_path):
     solution = solve_case(path, reference=False)
     assert solution.kpis["grid_export_MWh"] == 0.0 and solution.kpis["grid_import_MWh"] == 0.0
     assert "grid_export_limit_binding_h" not in solution.kpis  # no export limit to report
+    assert solution.model.power.component("export_MW") is None  # built as a case before export existed
     assert float(solution.dataset["pv_MW"].sum()) > 0  # the PV still serves the campus
 
 

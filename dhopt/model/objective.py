@@ -41,7 +41,7 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
         investment.append(m.co2_excess_t)
     hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
     hourly += [(m.production.heat_MW, m.production.U)]
-    hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
+    hourly += [(m.power.component(name), m.power.C) for name in POWER_OPERATION if m.power.component(name) is not None]
     operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
@@ -87,13 +87,14 @@ def _operation(
 def _power_operation(
     inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray], export_per_MWh: np.ndarray
 ) -> np.ndarray:
-    """time x (import, backup, curtailed, export) x campus (`POWER_OPERATION`): grid import and export at
-    `import_per_MWh` and `export_per_MWh` (time), the others constant per campus (`per_campus`: backup,
-    curtailed)."""
+    """time x (import, backup, curtailed[, export]) x campus (`POWER_OPERATION`): grid import and, when the
+    case exports, export at `import_per_MWh` and `export_per_MWh` (time), the others constant per campus
+    (`per_campus`: backup, curtailed)."""
     steps, campuses = len(inputs.weight_h), len(inputs.power)
     blocks = [np.outer(import_per_MWh, np.ones(campuses))]
     blocks += [np.broadcast_to(np.asarray(v, dtype=float), (steps, campuses)) for v in per_campus]
-    blocks.append(np.outer(export_per_MWh, np.ones(campuses)))
+    if inputs.exports:
+        blocks.append(np.outer(export_per_MWh, np.ones(campuses)))
     return np.hstack(blocks) if campuses else np.zeros((steps, 0))
 
 

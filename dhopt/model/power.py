@@ -12,7 +12,7 @@ For every campus c of `Inputs.power` and step t [MW, MWh; one-hour steps]:
 with P, E, B, G the PV [MWp], battery energy [MWh] and power [MW] and backup [MW] capacities (sized or
 given), m the grid import (M = 0 off-grid), x the IT load curtailed, hp the heat pumps' electricity and
 s the electricity sold to the grid, all campuses together at most the export limit X_t (0 off-grid;
-the row `export_limit`, a mutable parameter). Export earns p^x_t = spot_t - fee_t while import costs
+the row `export_limit`, a mutable parameter; s and its rows exist only when X_t > 0 in some step). Export earns p^x_t = spot_t - fee_t while import costs
 p_t = spot_t + tariff_t, fee and tariff >= 0 (`dhopt.inputs`), so p^x_t <= p_t: importing and exporting
 in the same hour never pays (lowering both by d changes the cost by -d (p_t - p^x_t) <= 0 and loosens
 both grid limits), which is what keeps the formulation free of same-hour arbitrage without binaries.
@@ -32,8 +32,8 @@ from dhopt.inputs import Inputs
 CAPACITIES = ("pv_capacity_MWp", "battery_energy_MWh", "battery_power_MW", "backup_capacity_MW")
 """The sized capacities of the block, in the order of their annual costs (`Inputs.power_cost`)."""
 OPERATION = ("import_MW", "backup_MW", "curtailed_MW", "export_MW")
-"""The hourly variables with an operating cost: grid import, backup electricity, IT curtailed, grid export
-(a revenue)."""
+"""The hourly variables with an operating cost: grid import, backup electricity, IT curtailed and, when the
+case exports (`Inputs.exports`), grid export (a revenue)."""
 
 
 def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
@@ -56,8 +56,9 @@ def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
         "backup_MW": "backup generation [MW]",
         "import_MW": "grid import [MW]",
         "curtailed_MW": "IT load not served [MW]",
-        "export_MW": "grid export [MW]",
     }
+    if inputs.exports:
+        hourly["export_MW"] = "grid export [MW]"
     for name, doc in hourly.items():
         setattr(b, name, pyo.Var(b.C, m.T, within=pyo.NonNegativeReals, doc=doc))
     set_power_bounds(b, inputs)
@@ -89,9 +90,10 @@ def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     @b.Constraint(b.C, m.T)
     def electricity_balance(b, c, t):  # pv + dis + g + m = PUE (IT - x) + hp + ch + s
         supply = b.pv_MW[c, t] + b.discharge_MW[c, t] + b.backup_MW[c, t] + b.import_MW[c, t]
-        return supply == on_site(b, c, t) + b.export_MW[c, t]
+        return supply == on_site(b, c, t) + (b.export_MW[c, t] if inputs.exports else 0.0)
 
-    add_export(m, b, inputs, on_site)
+    if inputs.exports:
+        add_export(m, b, inputs, on_site)
 
     share = sites["recovered_share"].to_dict()
     for c in b.C:  # the servers' heat: share x IT served (instead of share x IT load)
@@ -114,12 +116,9 @@ def add_export(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs, on_site) -> N
     def backup_on_site(b, c, t):  # g <= PUE (IT - x) + hp + ch
         return pyo.Constraint.Skip if exportable[c] else b.backup_MW[c, t] <= on_site(b, c, t)
 
-    if len(b.C):
-        limit = inputs.export_limit_MW.to_numpy(dtype=float)
-        b.export_limit_MW = pyo.Param(m.T, mutable=True, initialize=dict(enumerate(limit)), doc="export limit [MW]")
-        b.export_limit = pyo.Constraint(
-            m.T, rule=lambda b, t: sum(b.export_MW[c, t] for c in b.C) <= b.export_limit_MW[t]
-        )
+    limit = inputs.export_limit_MW.to_numpy(dtype=float)
+    b.export_limit_MW = pyo.Param(m.T, mutable=True, initialize=dict(enumerate(limit)), doc="export limit [MW]")
+    b.export_limit = pyo.Constraint(m.T, rule=lambda b, t: sum(b.export_MW[c, t] for c in b.C) <= b.export_limit_MW[t])
 
 
 def set_power_bounds(b: pyo.Block, inputs: Inputs) -> None:
