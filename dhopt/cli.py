@@ -113,6 +113,7 @@ EXPORT_SHOWN = (
     "grid_export_revenue_EUR",
     "grid_export_limit_binding_h",
     "grid_export_limit_value_EUR_per_MW_yr",
+    "backup_while_exporting_h",
 )
 """Shown after `POWER_SHOWN` for a case whose campuses may export (`grid.export_limit_MW` above 0)."""
 

@@ -125,6 +125,8 @@ def export_limit_line(ds: xr.Dataset, figures: dict[str, float]) -> str | None:
         f"the campuses export {figures['grid_export_MWh']:,.0f} MWh/yr for {figures['grid_export_revenue_EUR']:,.0f} "
         "EUR/yr (their revenue, spot price minus export fee)"
     )
+    if figures.get("backup_while_exporting_h", 0.0) > 0:
+        sold += f"; the backup runs in {figures['backup_while_exporting_h']:,.0f} h/yr of export (export price above its cost)"
     if not binding.any():
         return f"grid export limit ({level}): never binds; {sold}"
     return (

@@ -77,6 +77,7 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("battery_discharge_MWh", "battery discharge", "MWh/yr", "{:,.1f}"),
         _k("backup_MWh", "backup generation", "MWh/yr", "{:,.1f}"),
         _k("backup_hours_h", "hours the backup runs", "h/yr"),
+        _k("backup_while_exporting_h", "hours the backup runs while exporting", "h/yr"),
         _k("grid_import_MWh", "grid import of the campus", "MWh/yr", "{:,.1f}"),
         _k("grid_export_MWh", "grid export of the campus", "MWh/yr", "{:,.1f}"),
         _k("grid_export_revenue_EUR", "export revenue (the campus's)", "EUR/yr"),

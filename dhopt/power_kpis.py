@@ -73,6 +73,7 @@ def power_kpis(ds: xr.Dataset, inputs: Inputs) -> dict[str, float]:
         "battery_discharge_MWh": annual("battery_discharge_MW"),
         "backup_MWh": annual("backup_MW"),
         "backup_hours_h": hours(ds["backup_MW"]),
+        "backup_while_exporting_h": hours(np.minimum(ds["backup_MW"], ds["grid_export_MW"])),
         "grid_import_MWh": annual("grid_import_MW"),
         "grid_export_MWh": annual("grid_export_MW"),
         "grid_export_revenue_EUR": export_EUR,

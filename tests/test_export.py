@@ -199,3 +199,16 @@ def test_an_export_limit_from_a_column_binds_only_where_it_allows_export(tmp_pat
     assert figures["grid_export_MWh"] == pytest.approx(W_H * expected.sum(), rel=1e-7)
     assert figures["grid_export_limit_binding_h"] == pytest.approx(W_H * ((feeder > 0) & (surplus >= feeder)).sum())
     assert 0 < figures["grid_export_limit_binding_h"] < W_H * (surplus >= 0.5).sum()  # the morning's sun is not counted
+
+
+@pytest.mark.parametrize(("spot", "hours"), [(SPOT, 0), (500.0, 10)])
+def test_the_backup_runs_while_exporting_only_when_the_export_price_beats_its_cost(tmp_path, spot, hours):
+    # export_backup = false: the diesel (305 EUR/MWh) cannot export, but at an export price of 495 it serves
+    # the campus so that all the PV is sold in the 10 sunny hours (electricity is fungible); at 35 never
+    path = export_case(tmp_path, 5.0, spot=spot, backup={**DIESEL, "capacity_MW": 3.0})
+    solution = solve_case(path, reference=False)
+    ds = solution.dataset.sel(power_site="S")
+    pv = FLAT_PV["capacity_MWp"] * solution.inputs.pv_yield_MW_per_MWp["S"].to_numpy()
+    assert solution.kpis["backup_while_exporting_h"] == pytest.approx(W_H * hours)
+    sold = pv if hours else np.clip(pv - PUE, 0.0, None)  # all the PV, or its surplus over the campus's use
+    assert ds["grid_export_MW"].to_numpy() == pytest.approx(sold, abs=1e-7)

@@ -12,13 +12,16 @@ For every campus c of `Inputs.power` and step t [MW, MWh; one-hour steps]:
 with P, E, B, G the PV [MWp], battery energy [MWh] and power [MW] and backup [MW] capacities (sized or
 given), m the grid import (M = 0 off-grid), x the IT load curtailed, hp the heat pumps' electricity and
 s the electricity sold to the grid, all campuses together at most the export limit X_t (0 off-grid;
-the row `export_limit`, a mutable parameter; s and its rows exist only when X_t > 0 in some step). Export earns p^x_t = spot_t - fee_t while import costs
-p_t = spot_t + tariff_t, fee and tariff >= 0 (`dhopt.inputs`), so p^x_t <= p_t: importing and exporting
-in the same hour never pays (lowering both by d changes the cost by -d (p_t - p^x_t) <= 0 and loosens
-both grid limits), which is what keeps the formulation free of same-hour arbitrage without binaries.
-Storing grid electricity to sell it in a later hour stays allowed (a battery's arbitrage over time).
-Energy the backup puts into the battery may still be exported later; that pays only when p^x exceeds
-the backup's cost over the round trip, c_g / (eta_ch eta_dis).
+the row `export_limit`, a mutable parameter; s and its rows exist only when X_t > 0 in some step).
+
+Export earns p^x_t = spot_t - fee_t while import costs p_t = spot_t + tariff_t, fee and tariff >= 0
+(`dhopt.inputs`), so p^x_t <= p_t: importing and exporting in the same hour never pays (lowering both
+by d changes the cost by -d (p_t - p^x_t) <= 0 and loosens both grid limits), which keeps the LP free
+of same-hour arbitrage without binaries. Storing grid electricity to sell it later stays allowed (a
+battery's arbitrage over time). Electricity is fungible, so a backup that may not export can still
+serve the campus while PV is sold, or charge the battery that sells: that pays only when p^x_t exceeds
+its cost c_g (c_g / (eta_ch eta_dis) through the battery); forbidding it outright needs a binary per
+hour, so the hours it happens are reported (`backup_while_exporting_h`, `dhopt.power_kpis`).
 The servers' heat follows the IT load served: the campus's recoverable heat becomes
 share x (IT_ct - x_ct) (`dhopt.model.campus`). A battery over typical days cycles within each day.
 """
