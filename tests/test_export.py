@@ -17,6 +17,7 @@ from dhopt.errors import CaseError
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
 from dhopt.reduce import reduce_network
+from dhopt.report.tables import case_rows
 from dhopt.reuse import ModelCache, structure_key
 from dhopt.run import solve_case
 from dhopt.solve import SolveOptions
@@ -173,6 +174,8 @@ def test_run_prints_and_writes_the_export(tmp_path, capsys):
     assert "EUR/yr (their revenue, spot price minus export fee)" in printed
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert float((ds["grid_export_MW"] * ds["weight_h"]).sum()) == pytest.approx(figures["grid_export_MWh"])
+        rows = dict(case_rows(ds.load(), figures))
+    assert rows["grid"].endswith("export limit 0.5 MW at spot minus 5.0 EUR/MWh")
 
 
 def test_the_report_draws_the_export_below_zero(tmp_path):
