@@ -98,11 +98,17 @@ def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
     if inputs.exports:
         add_export(m, b, inputs, on_site)
 
-    share = sites["recovered_share"].to_dict()
-    for c in b.C:  # the servers' heat: share x IT served (instead of share x IT load)
-        for t in m.T:
-            m.campus.recoverable_MW[c, t].set_value(share[c] * (float(it[t, col[c]]) - b.curtailed_MW[c, t]))
+    _tie_heat(m, b, inputs)
     return b
+
+
+def _tie_heat(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs) -> None:
+    """The servers' heat follows the IT load served: recoverable = share x (IT_ct - x_ct) [MW]."""
+    share, it = inputs.power["recovered_share"].to_dict(), inputs.it_load_MW
+    for c in b.C:
+        load = it[c].to_numpy()
+        for t in m.T:
+            m.campus.recoverable_MW[c, t].set_value(share[c] * (float(load[t]) - b.curtailed_MW[c, t]))
 
 
 def add_export(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs, on_site) -> None:
