@@ -230,6 +230,27 @@ class Grid(_Section):
         description="false: no grid connection; every campus then runs on its own electricity ([pv], [battery], "
         "[backup]) and nothing may draw electricity from the grid",
     )
+    export_limit_MW: HourlyNumber = Field(
+        0.0,
+        description="largest electricity the campuses' own power side ([pv], [battery]) may sell to the grid, all "
+        "campuses together: a constant, a time-series column or 12 monthly values; 0: no export [MW]",
+        json_schema_extra=RESOLVABLE,
+    )
+    export_fee_EUR_per_MWh: HourlyNumber = Field(
+        0.0,
+        description="exported electricity earns the spot price minus this fee (feed-in tariff, balancing), never "
+        "more than the import price: a constant, a time-series column or 12 monthly values [EUR/MWh]",
+        json_schema_extra=RESOLVABLE,
+    )
+    export_backup: bool = Field(
+        False, description="true: the backup generator's electricity may be exported too; false: PV and battery only"
+    )
+
+    @model_validator(mode="after")
+    def _no_export_off_grid(self):
+        if not self.connected and self.export_limit_MW != 0.0:
+            raise ValueError("expected export_limit_MW = 0 (no export) with connected = false (no grid connection)")
+        return self
 
 
 class Economics(_Section):
@@ -681,6 +702,8 @@ def _check_hourly_columns(path: Path, timeseries_path: Path, spec: CaseSpec, ser
     for key, value in (
         ("grid.import_limit_MW", spec.grid.import_limit_MW),
         ("grid.tariff_EUR_per_MWh", spec.grid.tariff_EUR_per_MWh),
+        ("grid.export_limit_MW", spec.grid.export_limit_MW),
+        ("grid.export_fee_EUR_per_MWh", spec.grid.export_fee_EUR_per_MWh),
     ):
         if not isinstance(value, str):
             continue

@@ -108,11 +108,20 @@ POWER_SHOWN = (
     "power_balance_residual_MW",
 )
 """Shown after `KPIS_SHOWN` for a case whose campuses have their own electricity (`dhopt.model.power`)."""
+EXPORT_SHOWN = (
+    "grid_export_MWh",
+    "grid_export_revenue_EUR",
+    "grid_export_limit_binding_h",
+    "grid_export_limit_value_EUR_per_MW_yr",
+    "backup_while_exporting_h",
+)
+"""Shown after `POWER_SHOWN` for a case whose campuses may export (`grid.export_limit_MW` above 0)."""
 
 
 def format_kpis(figures: dict[str, float]) -> str:
     """One line per KPI: label, value, unit (new production's and the power side's too, when the case has them)."""
     shown = KPIS_SHOWN + production_shown(figures) + (POWER_SHOWN if "it_served_MWh" in figures else ())
+    shown += EXPORT_SHOWN if "grid_export_limit_binding_h" in figures else ()
     lines, width = [], max(len(kpi(key).label) for key in shown)
     for key in shown:
         item = kpi(key)
@@ -420,7 +429,7 @@ def _out_dir(args: argparse.Namespace, case: Path) -> Path:
 def _run(args) -> None:
     from dhopt.contract import contract_line
     from dhopt.diagnose import bottlenecks, campus_heat_explained, unmet_summary
-    from dhopt.grid import grid_limit_line
+    from dhopt.grid import export_limit_line, grid_limit_line
     from dhopt.phase_out import phase_out_line
     from dhopt.run import REFERENCE_UNMET_CAVEAT, UNMET_NOTED_MWH, run_case
     from dhopt.solve import SolveStatus
@@ -441,6 +450,7 @@ def _run(args) -> None:
         )
     notes.insert(0, campus_heat_explained(result.dataset, result.kpis))
     notes.insert(1, grid_limit_line(result.dataset, result.kpis))
+    notes.insert(2, export_limit_line(result.dataset, result.kpis))
     if result.kpis.get("contract_paid_heat_MWh", 0.0) > 0:
         notes.insert(2, contract_line(result.kpis, result.inputs.scalars))
     elif "campus_net_EUR" in result.kpis:  # no price to show: nothing is paid for

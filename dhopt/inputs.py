@@ -6,8 +6,8 @@ model layer only assembles constraints and reads nothing but `Inputs`.
 
 Every input is declared once, with how a re-solve may change it (`RESOLVE`): ``STRUCTURAL`` inputs
 shape the model (a change builds it anew); ``COST``, ``BOUNDS`` and ``ROWS`` inputs reach a built model
-only through its objective coefficients, its column bounds or the right-hand side of the import-limit
-rows, so a model kept in HiGHS takes a new value in place (`dhopt.reuse`); ``RESULTS`` inputs reach only
+only through its objective coefficients, its column bounds or the right-hand side of the row limits
+(grid import and export limits, CO2 cap, plant cap), so a model kept in HiGHS takes a new value in place (`dhopt.reuse`); ``RESULTS`` inputs reach only
 the KPIs. A table whose columns differ in this names its re-solvable columns. The structural hash and
 the in-place update are derived from these declarations (`structural_items`, `resolve_channels`).
 """
@@ -31,7 +31,7 @@ from dhopt.production_inputs import co2_price_EUR_per_t, phase_out, pit_tables, 
 STRUCTURAL = "structural"  # shapes the model: sets, matrix coefficients, structural bounds
 COST = "cost"  # objective coefficients and constant only
 BOUNDS = "bounds"  # column bounds only
-ROWS = "rows"  # right-hand side of the import-limit rows only
+ROWS = "rows"  # right-hand side of the row limits (`dhopt.model.ROW_LIMITS`) only
 RESULTS = "results"  # reaches only the KPIs, not the model
 
 
@@ -108,6 +108,14 @@ class Inputs:
         ROWS,
         structure=lambda v, _: v is None,
     )
+    export_limit_MW: pd.Series = declared(
+        "electricity the campuses' own power sides may sell to the grid together in each step; 0 off-grid [MW]",
+        ROWS,
+        structure=lambda _, owner: owner.exports,
+    )
+    export_price_EUR_per_MWh: pd.Series = declared(
+        "price of exported electricity: spot price minus export fee, at most the import price [EUR/MWh]", COST
+    )
     nodes: pd.Index = declared("node ids (after reduction: zone ids)")
     profile_share: pd.DataFrame = declared("time x consumer profile: share of a consumer's annual heat [1/h]")
     fixed_loss_MW_per_K: pd.Series = declared("node: half the loss conductance of its fixed pipes [MW/K]")
@@ -169,6 +177,12 @@ class Inputs:
     period_hours: int | None = declared("typical periods of this length: storage levels are relative within each")
     period_sequence: np.ndarray | None = declared("typical period standing for each period of the horizon, in order")
 
+    @property
+    def exports(self) -> bool:
+        """Whether a campus may sell to the grid: a power side and an export limit above 0 in some step (else
+        the model has no export columns or rows, and a case without export is built as before)."""
+        return len(self.power) > 0 and bool((self.export_limit_MW.to_numpy() > 0).any())
+
     def with_(self, **changes) -> Inputs:
         return replace(self, **changes)
 
@@ -199,6 +213,8 @@ class Inputs:
                 "loss_drive_K",
                 "electricity_EUR_per_MWh",
                 "import_limit_MW",
+                "export_limit_MW",
+                "export_price_EUR_per_MWh",
                 "profile_share",
                 "source_heat_MW",
                 "cop",
@@ -591,6 +607,11 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         import_limit_MW=None
         if grid.import_limit_MW is None
         else pd.Series(hourly_values(grid.import_limit_MW, series), index=time),
+        export_limit_MW=pd.Series(hourly_values(grid.export_limit_MW, series), index=time),
+        export_price_EUR_per_MWh=pd.Series(
+            series["electricity_price_EUR_per_MWh"].to_numpy() - hourly_values(grid.export_fee_EUR_per_MWh, series),
+            index=time,
+        ),
         nodes=nodes,
         profile_share=profile_share,
         fixed_loss_MW_per_K=fixed_loss.reindex(nodes, fill_value=0.0),

@@ -18,7 +18,7 @@ from dhopt.power_case import Backup, Battery, Pv
 
 POWER_COLUMNS = {
     "structural": ("pue", "recovered_share", "charge_efficiency", "discharge_efficiency", "keep_per_h",
-                   "backup_co2_t_per_MWh"),
+                   "backup_co2_t_per_MWh", "backup_exportable"),
     "bounds": ("pv_min_MWp", "pv_max_MWp", "battery_min_MWh", "battery_max_MWh", "battery_min_MW",
                "battery_max_MW", "backup_min_MW", "backup_max_MW", "import_max_MW", "curtailable"),
     "cost": ("pv_annual_EUR_per_MWp", "battery_annual_EUR_per_MWh", "battery_annual_EUR_per_MW",
@@ -102,6 +102,7 @@ def power_table(case: Case, sources: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
         "discharge_efficiency": battery.discharge_efficiency,
         "keep_per_h": 1.0 - battery.loss_per_hour,
         "backup_co2_t_per_MWh": backup.co2_t_per_MWh_fuel / backup.efficiency,
+        "backup_exportable": float(spec.grid.export_backup),
         **_capacity_columns(spec.pv, spec.battery, spec.backup),
         "import_max_MW": np.inf if spec.grid.connected else 0.0,
         "curtailable": float(spec.campus.value_of_lost_compute_EUR_per_MWh is not None),

@@ -142,6 +142,11 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     }
     if inputs.import_limit_MW is not None:
         data["import_limit_MW"] = da(inputs.import_limit_MW.to_numpy(), ("time",), "MW", "electricity import limit")
+    if len(model.power.C):
+        data["export_limit_MW"] = da(inputs.export_limit_MW.to_numpy(), ("time",), "MW", "electricity export limit")
+        data["export_price_EUR_per_MWh"] = da(
+            inputs.export_price_EUR_per_MWh.to_numpy(), ("time",), "EUR/MWh", "export price: spot minus export fee"
+        )
     coords = {
         "time": time,
         "source": sources,
@@ -166,6 +171,7 @@ POWER_SERIES = {  # power-block variable -> (result name, description); all [MW]
     "level_MWh": ("battery_level_MWh", "battery energy at the end of the step"),
     "backup_MW": ("backup_MW", "backup generation"),
     "import_MW": ("grid_import_MW", "grid import of the campus"),
+    "export_MW": ("grid_export_MW", "grid export of the campus (PV, battery; backup where allowed)"),
 }
 
 
@@ -184,7 +190,12 @@ def _power_data(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
     }
     for var, (name, doc) in POWER_SERIES.items():
         unit = "MWh" if name.endswith("MWh") else "MW"
-        data[name] = (dims, _values(getattr(b, var), len(sites), steps), {"units": unit, "description": doc})
+        values = (
+            _values(b.component(var), len(sites), steps)
+            if b.component(var) is not None
+            else np.zeros((len(sites), steps))
+        )
+        data[name] = (dims, values, {"units": unit, "description": doc})
     it = inputs.it_load_MW[sites].to_numpy().T if sites else np.zeros((0, steps))
     served = it - _values(b.curtailed_MW, len(sites), steps)
     available = inputs.pv_yield_MW_per_MWp[sites].to_numpy().T * data["pv_capacity_MWp"][1][:, None] if sites else it

@@ -168,19 +168,24 @@ class ModelCache:
         return held.model, replace(report, reused=ready.reused)
 
     @staticmethod
-    def row_duals(ready: Ready, constraint: str) -> np.ndarray | None:
-        """Duals of the rows of `constraint` (indexed by time step) at the last run of `ready`, in time-step
-        order [objective units per unit of the row bound]; None when the model has no such constraint.
+    def row_duals(ready: Ready, *constraints: str) -> dict[str, np.ndarray]:
+        """Duals of the rows of each of `constraints` (indexed by time step) at the last run of `ready`, in
+        time-step order [objective units per unit of the row bound]; a constraint the model lacks is left out.
 
         A model with integer columns has no duals: they are fixed at the solution, the LP run again for
-        them, and the columns restored (a model kept for the next case stays as it was)."""
+        them (once for all `constraints`), and the columns restored (a model kept for the next case stays
+        as it was)."""
         held = ready.held
-        component = held.model.find_component(constraint)
-        if component is None:
-            return None
-        rows = [(row.index(), i) for i, row in enumerate(held.passed.rows) if row.parent_component() is component]
-        order = np.array([i for _, i in sorted(rows)], dtype=np.int32)
-        return _row_duals(held)[order]
+        components = {name: held.model.find_component(name) for name in constraints}
+        components = {name: component for name, component in components.items() if component is not None}
+        if not components:
+            return {}
+        duals = _row_duals(held)
+        found = {}
+        for name, component in components.items():
+            rows = [(row.index(), i) for i, row in enumerate(held.passed.rows) if row.parent_component() is component]
+            found[name] = duals[np.array([i for _, i in sorted(rows)], dtype=np.int32)]
+        return found
 
     @staticmethod
     def _build(key: str, inputs: Inputs, options: SolveOptions, design: dict | None) -> _Held:

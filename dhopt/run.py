@@ -25,7 +25,7 @@ from dhopt.contract import settle
 from dhopt.data import DEFAULT_CASE
 from dhopt.diagnose import explain_infeasible, refuse_non_finite
 from dhopt.errors import CaseError, InfeasibleError, SolverError
-from dhopt.grid import grid_figures
+from dhopt.grid import GRID_ROWS, grid_figures
 from dhopt.inputs import Inputs, prepare_inputs
 from dhopt.model import SIZED_VARIABLES, design_of
 from dhopt.network import Network, load_network
@@ -137,7 +137,7 @@ class _Optimised:
     report: SolveReport
     inputs: Inputs  # of the last stage
     design_cost_EUR: float | None  # of the design stage (None if monolithic)
-    grid_duals: np.ndarray | None  # duals of the import-limit rows of the last stage [EUR/yr per MW]
+    grid_duals: dict[str, np.ndarray]  # duals of the grid-limit rows of the last stage, by row [EUR/yr per MW]
 
 
 def as_built(inputs: Inputs, design: dict[str, dict]) -> tuple[Inputs, dict[str, dict]]:
@@ -193,7 +193,7 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)
-    return _Optimised(model, report, inputs, design_cost, cache.row_duals(ready, "grid_limit"))
+    return _Optimised(model, report, inputs, design_cost, cache.row_duals(ready, *GRID_ROWS))
 
 
 def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
@@ -271,11 +271,12 @@ def solve_inputs(
     solved = _optimise(inputs, case.spec.horizon, options, phases, cache)
     model, report = solved.model, solved.report
     dataset = to_dataset(model, solved.inputs)
-    if solved.grid_duals is not None:
-        dataset["grid_limit_value_EUR_per_MW"] = xr.DataArray(
-            -solved.grid_duals,
+    for row, duals in solved.grid_duals.items():
+        name, what = GRID_ROWS[row]
+        dataset[name] = xr.DataArray(
+            -duals,
             dims="time",
-            attrs={"units": "EUR/yr per MW", "description": "value of 1 MW more import limit in the step (-dual)"},
+            attrs={"units": "EUR/yr per MW", "description": f"value of 1 MW more {what} limit in the step (-dual)"},
         )
     figures = kpis(dataset, solved.inputs, model) | grid_figures(dataset)
     dataset = dataset.merge(network_layer(network, solved.inputs, dataset))

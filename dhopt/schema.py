@@ -82,7 +82,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
         name: (("power_site", "time"), "MWh" if name.endswith("MWh") else "MW")
         for name in (
             *("pv_MW", "pv_available_MW", "battery_charge_MW", "battery_discharge_MW", "battery_level_MWh"),
-            *("backup_MW", "grid_import_MW", "it_load_MW", "it_served_MW"),
+            *("backup_MW", "grid_import_MW", "grid_export_MW", "it_load_MW", "it_served_MW"),
         )
     },
     "link_geometry_wkt": (("link",), None),

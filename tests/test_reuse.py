@@ -214,5 +214,6 @@ def test_every_resolvable_input_re_solves_to_a_fresh_build(tmp_path):
     idle = {"forced_cost_EUR", "scalars.unmet_penalty_EUR_per_MWh", "scalars.storage_annual_EUR_per_MWh"}
     idle |= {"units", "unit_cost", "pit_cost", "scalars.plant_cap_MWh"}  # no new production here (test_production.py)
     idle |= {"power", "power_cost"}  # no campus of this case has its own electricity (tests/test_power.py)
+    idle |= {"export_limit_MW", "export_price_EUR_per_MWh"}  # nothing to export without it (tests/test_export.py)
     acting = [n for n in names if n not in channels.get(RESULTS, ())]
     assert set(acting) - set(moved) <= idle | {"scalars.unmet_co2_t_per_MWh"}

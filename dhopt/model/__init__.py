@@ -76,6 +76,7 @@ PARAMETER_BOUNDS = (
 """Variables whose bounds `refresh_parameters` sets."""
 ROW_LIMITS = (
     ("grid_limit", "import_limit_MW", lambda inputs: inputs.import_limit_MW.to_numpy(dtype=float)),
+    ("power.export_limit", "power.export_limit_MW", lambda inputs: inputs.export_limit_MW.to_numpy(dtype=float)),
     ("co2_cap", "co2_cap_t", lambda inputs: inputs.scalars.co2_cap_t),
     ("plant_cap", "plant_cap_MWh", lambda inputs: inputs.scalars.plant_cap_MWh),
 )

@@ -4,11 +4,12 @@ or annual CO2 [t/yr]; and the annual CO2 cap.
 cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
      + sum_u A_u C_u + sum_j (A_j E_j + B_j z_j) + sum_c (A_pv P_c + A_E E_c + A_B B_c + A_G G_c)
      + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
-                   + sum_u (p_t / COP_ut + v_u) h_ut + sum_c (p_t m_ct + c_g g_ct + v_x x_ct) ]
+                   + sum_u (p_t / COP_ut + v_u) h_ut + sum_c (p_t m_ct + c_g g_ct + v_x x_ct - p^x_t s_ct) ]
 co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_u g h_ut / COP_ut
                    + sum_c (g m_ct + k_g g_ct) ]  <= cap + x
 with, for a campus c with its own electricity (`dhopt.model.power`), its PV, battery energy and power and
-backup capacities at their annual costs A, grid import m at p_t, backup electricity g at c_g (fuel, O&M,
+backup capacities at their annual costs A, grid import m at p_t, grid export s earning p^x_t (spot minus
+export fee; no CO2 credit), backup electricity g at c_g (fuel, O&M,
 CO2 price) emitting k_g, IT curtailed x at the value of lost compute v_x; its heat pumps' electricity is
 then in its own balance, not in the p_t / COP_st and g / COP_st terms.
 with a the annuity factor, w_t the hours of the year that step t stands for, p_t the electricity
@@ -40,7 +41,7 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
         investment.append(m.co2_excess_t)
     hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
     hourly += [(m.production.heat_MW, m.production.U)]
-    hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
+    hourly += [(m.power.component(name), m.power.C) for name in POWER_OPERATION if m.power.component(name) is not None]
     operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
@@ -83,12 +84,17 @@ def _operation(
     return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power])).ravel()
 
 
-def _power_operation(inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray]) -> np.ndarray:
-    """time x (import, backup, curtailed) x campus: grid import at `import_per_MWh` (time), the others constant
-    per campus (`per_campus`: backup, curtailed)."""
+def _power_operation(
+    inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray], export_per_MWh: np.ndarray
+) -> np.ndarray:
+    """time x (import, backup, curtailed[, export]) x campus (`POWER_OPERATION`): grid import and, when the
+    case exports, export at `import_per_MWh` and `export_per_MWh` (time), the others constant per campus
+    (`per_campus`: backup, curtailed)."""
     steps, campuses = len(inputs.weight_h), len(inputs.power)
     blocks = [np.outer(import_per_MWh, np.ones(campuses))]
     blocks += [np.broadcast_to(np.asarray(v, dtype=float), (steps, campuses)) for v in per_campus]
+    if inputs.exports:
+        blocks.append(np.outer(export_per_MWh, np.ones(campuses)))
     return np.hstack(blocks) if campuses else np.zeros((steps, 0))
 
 
@@ -120,6 +126,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
         inputs,
         inputs.electricity_EUR_per_MWh.to_numpy(),
         [cost["backup_EUR_per_MWh"], cost["lost_compute_EUR_per_MWh"]],
+        -inputs.export_price_EUR_per_MWh.to_numpy(),  # a revenue
     )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
@@ -138,7 +145,7 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
         inputs.plants.index
     ).to_numpy(dtype=float)
     units = g / inputs.unit_cop.to_numpy()
-    power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0])
+    power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0], np.zeros(steps))
     hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
     return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power)
 

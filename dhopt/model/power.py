@@ -5,10 +5,23 @@ For every campus c of `Inputs.power` and step t [MW, MWh; one-hour steps]:
     pv_ct <= Y_t P_c                        Y_t the pvlib AC yield per MWp (`dhopt.solar`); the rest is spilled
     e_ct = k e_c,t-1 + eta_ch ch_ct - dis_ct / eta_dis      cyclic over the horizon, or over each typical day
     e_ct <= E_c,  ch_ct <= B_c,  dis_ct <= B_c,  g_ct <= G_c,  0 <= m_ct <= M_c,  0 <= x_ct <= IT_ct
-    pv_ct + dis_ct + g_ct + m_ct = PUE (IT_ct - x_ct) + hp_ct + ch_ct       (electricity balance)
+    pv_ct + dis_ct + g_ct + m_ct = PUE (IT_ct - x_ct) + hp_ct + ch_ct + s_ct     (electricity balance)
+    s_ct <= pv_ct + dis_ct (+ g_ct if the backup may export),   sum_c s_ct <= X_t    (export)
+    g_ct <= PUE (IT_ct - x_ct) + hp_ct + ch_ct                 (backup not exported: it serves the campus)
 
 with P, E, B, G the PV [MWp], battery energy [MWh] and power [MW] and backup [MW] capacities (sized or
-given), m the grid import (M = 0 off-grid), x the IT load curtailed and hp the heat pumps' electricity.
+given), m the grid import (M = 0 off-grid), x the IT load curtailed, hp the heat pumps' electricity and
+s the electricity sold to the grid, all campuses together at most the export limit X_t (0 off-grid;
+the row `export_limit`, a mutable parameter; s and its rows exist only when X_t > 0 in some step).
+
+Export earns p^x_t = spot_t - fee_t while import costs p_t = spot_t + tariff_t, fee and tariff >= 0
+(`dhopt.inputs`), so p^x_t <= p_t: importing and exporting in the same hour never pays (lowering both
+by d changes the cost by -d (p_t - p^x_t) <= 0 and loosens both grid limits), which keeps the LP free
+of same-hour arbitrage without binaries. Storing grid electricity to sell it later stays allowed (a
+battery's arbitrage over time). Electricity is fungible, so a backup that may not export can still
+serve the campus while PV is sold, or charge the battery that sells: that pays only when p^x_t exceeds
+its cost c_g (c_g / (eta_ch eta_dis) through the battery); forbidding it outright needs a binary per
+hour, so the hours it happens are reported (`backup_while_exporting_h`, `dhopt.power_kpis`).
 The servers' heat follows the IT load served: the campus's recoverable heat becomes
 share x (IT_ct - x_ct) (`dhopt.model.campus`). A battery over typical days cycles within each day.
 """
@@ -21,8 +34,9 @@ from dhopt.inputs import Inputs
 
 CAPACITIES = ("pv_capacity_MWp", "battery_energy_MWh", "battery_power_MW", "backup_capacity_MW")
 """The sized capacities of the block, in the order of their annual costs (`Inputs.power_cost`)."""
-OPERATION = ("import_MW", "backup_MW", "curtailed_MW")
-"""The hourly variables with an operating cost: grid import, backup electricity, IT curtailed."""
+OPERATION = ("import_MW", "backup_MW", "curtailed_MW", "export_MW")
+"""The hourly variables with an operating cost: grid import, backup electricity, IT curtailed and, when the
+case exports (`Inputs.exports`), grid export (a revenue)."""
 
 
 def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
@@ -46,6 +60,8 @@ def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
         "import_MW": "grid import [MW]",
         "curtailed_MW": "IT load not served [MW]",
     }
+    if inputs.exports:
+        hourly["export_MW"] = "grid export [MW]"
     for name, doc in hourly.items():
         setattr(b, name, pyo.Var(b.C, m.T, within=pyo.NonNegativeReals, doc=doc))
     set_power_bounds(b, inputs)
@@ -70,17 +86,48 @@ def add_power(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
 
     pue = sites["pue"].to_dict()
 
-    @b.Constraint(b.C, m.T)
-    def electricity_balance(b, c, t):  # pv + dis + g + m = PUE (IT - x) + hp + ch
-        supply = b.pv_MW[c, t] + b.discharge_MW[c, t] + b.backup_MW[c, t] + b.import_MW[c, t]
+    def on_site(b, c, t):  # PUE (IT - x) + hp + ch: the campus's own use [MW]
         served = float(it[t, col[c]]) - b.curtailed_MW[c, t]
-        return supply == pue[c] * served + m.campus.electricity_MW[c, t] + b.charge_MW[c, t]
+        return pue[c] * served + m.campus.electricity_MW[c, t] + b.charge_MW[c, t]
 
-    share = sites["recovered_share"].to_dict()
-    for c in b.C:  # the servers' heat: share x IT served (instead of share x IT load)
-        for t in m.T:
-            m.campus.recoverable_MW[c, t].set_value(share[c] * (float(it[t, col[c]]) - b.curtailed_MW[c, t]))
+    @b.Constraint(b.C, m.T)
+    def electricity_balance(b, c, t):  # pv + dis + g + m = PUE (IT - x) + hp + ch + s
+        supply = b.pv_MW[c, t] + b.discharge_MW[c, t] + b.backup_MW[c, t] + b.import_MW[c, t]
+        return supply == on_site(b, c, t) + (b.export_MW[c, t] if inputs.exports else 0.0)
+
+    if inputs.exports:
+        add_export(m, b, inputs, on_site)
+
+    _tie_heat(m, b, inputs)
     return b
+
+
+def _tie_heat(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs) -> None:
+    """The servers' heat follows the IT load served: recoverable = share x (IT_ct - x_ct) [MW]."""
+    share, it = inputs.power["recovered_share"].to_dict(), inputs.it_load_MW
+    for c in b.C:
+        load = it[c].to_numpy()
+        for t in m.T:
+            m.campus.recoverable_MW[c, t].set_value(share[c] * (float(load[t]) - b.curtailed_MW[c, t]))
+
+
+def add_export(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs, on_site) -> None:
+    """Export from PV and battery (and the backup where the case lets it), the backup else bound to the
+    campus's own use `on_site(b, c, t)`, and all campuses' export <= X_t (`export_limit`, mutable)."""
+    exportable = inputs.power["backup_exportable"].to_dict()
+
+    @b.Constraint(b.C, m.T)
+    def export_source(b, c, t):  # s <= pv + dis (+ g)
+        backup = b.backup_MW[c, t] if exportable[c] else 0.0
+        return b.export_MW[c, t] <= b.pv_MW[c, t] + b.discharge_MW[c, t] + backup
+
+    @b.Constraint(b.C, m.T)
+    def backup_on_site(b, c, t):  # g <= PUE (IT - x) + hp + ch
+        return pyo.Constraint.Skip if exportable[c] else b.backup_MW[c, t] <= on_site(b, c, t)
+
+    limit = inputs.export_limit_MW.to_numpy(dtype=float)
+    b.export_limit_MW = pyo.Param(m.T, mutable=True, initialize=dict(enumerate(limit)), doc="export limit [MW]")
+    b.export_limit = pyo.Constraint(m.T, rule=lambda b, t: sum(b.export_MW[c, t] for c in b.C) <= b.export_limit_MW[t])
 
 
 def set_power_bounds(b: pyo.Block, inputs: Inputs) -> None:

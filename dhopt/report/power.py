@@ -21,13 +21,25 @@ def _has_power(ds: xr.Dataset) -> bool:
     return "power_site" in ds.dims and ds.sizes["power_site"] > 0 and "pv_MW" in ds
 
 
+EXPORT_COLOUR = "#66a61e"
+
+
+def _export_MW(ds: xr.Dataset) -> np.ndarray:
+    """Grid export summed over the campuses [MW]; 0 in results written before export existed."""
+    if "grid_export_MW" not in ds:
+        return np.zeros(ds.sizes["time"])
+    return ds["grid_export_MW"].sum("power_site").to_numpy()
+
+
 def _demand_MW(ds: xr.Dataset) -> np.ndarray:
-    """IT served x PUE + heat pumps + battery charging = the supply, summed over the campuses [MW] (the balance)."""
-    return sum(ds[name].sum("power_site").to_numpy() for name, _, _ in SUPPLY)
+    """IT served x PUE + heat pumps + battery charging = the supply - grid export, over the campuses [MW]
+    (the balance)."""
+    return sum(ds[name].sum("power_site").to_numpy() for name, _, _ in SUPPLY) - _export_MW(ds)
 
 
 def power_day_figure(ds: xr.Dataset) -> Figure | None:
-    """Each hour of the day averaged over the horizon (weighted): supply stacked, demand, PV possible."""
+    """Each hour of the day averaged over the horizon (weighted): supply stacked, demand, PV possible;
+    battery charging and grid export below zero."""
     if not _has_power(ds):
         return None
     hour = np.asarray(ds["time"].to_numpy(), dtype=int) % 24
@@ -46,6 +58,9 @@ def power_day_figure(ds: xr.Dataset) -> Figure | None:
             bottom += part
     charge = mean_day(ds["battery_charge_MW"].sum("power_site").to_numpy())
     ax.bar(np.arange(24), -charge, color="#9ecae1", label="battery charging", width=0.9)
+    sold = mean_day(_export_MW(ds))
+    if sold.max() > 1e-6:
+        ax.bar(np.arange(24), -sold, bottom=-charge, color=EXPORT_COLOUR, label="grid export", width=0.9)
     demand = _demand_MW(ds) - ds["battery_charge_MW"].sum("power_site").to_numpy()
     ax.step(np.arange(24), mean_day(demand), where="mid", color=DEMAND_COLOUR, lw=1.2, label="IT x PUE + heat pumps")
     ax.plot(np.arange(24), mean_day(ds["pv_available_MW"].sum("power_site").to_numpy()), color="#f2b701",
@@ -60,7 +75,7 @@ def power_day_figure(ds: xr.Dataset) -> Figure | None:
 
 
 def power_year_figure(ds: xr.Dataset) -> Figure | None:
-    """Daily energy of each supply [MWh/day] and the IT energy curtailed, over the horizon."""
+    """Daily energy of each supply [MWh/day], the IT energy curtailed and the grid export, over the horizon."""
     if not _has_power(ds) or len(ds["time"]) < 48:
         return None
     days = np.asarray(ds["time"].to_numpy(), dtype=int) // 24
@@ -81,6 +96,9 @@ def power_year_figure(ds: xr.Dataset) -> Figure | None:
     curtailed = daily((ds["it_load_MW"] - ds["it_served_MW"]).sum("power_site").to_numpy())
     if curtailed.max() > 1e-6:
         ax.bar(x, -curtailed, color=REJECTED_COLOUR, label="IT curtailed", width=1.0, align="edge")
+    sold = daily(_export_MW(ds))
+    if sold.max() > 1e-6:
+        ax.bar(x, -sold, bottom=-curtailed, color=EXPORT_COLOUR, label="grid export", width=1.0, align="edge")
     ax.set_ylim(top=bottom.max() * 1.3)  # room for the legend
     ax.set_ylabel("electricity [MWh/day]")
     ax.set_title("Campus electricity over the horizon, day by day")

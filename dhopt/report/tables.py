@@ -84,6 +84,12 @@ def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
     spec = json.loads(ds.attrs["case_json"])
     grid, hp, economics = spec["grid"], spec["heat_pump"], spec["economics"]
     limit = grid["import_limit_MW"]
+    export = grid.get("export_limit_MW", 0.0)  # absent from results written before export existed
+    sold = (
+        f", export limit {_hourly_text(export, 'MW')} at spot minus {_hourly_text(grid['export_fee_EUR_per_MWh'], 'EUR/MWh')}"
+        if export != 0.0
+        else ""
+    )
     return [
         [
             "heat pumps",
@@ -91,7 +97,8 @@ def _case_inputs(ds: xr.Dataset) -> list[list[Cell]]:
         ],
         [
             "grid",
-            f"import limit {_hourly_text(limit, 'MW', 'none')}, tariff {_hourly_text(grid['tariff_EUR_per_MWh'], 'EUR/MWh')}",
+            f"import limit {_hourly_text(limit, 'MW', 'none')}, tariff {_hourly_text(grid['tariff_EUR_per_MWh'], 'EUR/MWh')}"
+            + sold,
         ],
         [
             "economics",
