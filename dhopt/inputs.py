@@ -155,7 +155,10 @@ class Inputs:
     )
     pv_yield_MW_per_MWp: pd.DataFrame = declared("time x campus of `power`: PV AC output per MWp (pvlib) [MW/MWp]")
     it_load_MW: pd.DataFrame = declared("time x campus of `power`: IT load to serve, IT load x utilisation [MW]")
-    pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's)")
+    pipes: pd.DataFrame = declared(
+        "id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's); after reduction "
+        "direction (+1: heat flows from -> to only, -1: to -> from only, 0: either way)"
+    )
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
         "installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)",

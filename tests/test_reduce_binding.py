@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
 
+from dhopt.case import load_case
+from dhopt.inputs import prepare_inputs
+from dhopt.model import build_model
+from dhopt.network import load_network
 from dhopt.physics import allowed_mass_flow_kg_per_s, pipe_capacity_MW, pipe_diameters_m
+from dhopt.reduce import reduce_network
 from dhopt.run import solve_case
+from dhopt.solve import solve
 
 HOURS = 48
 PLANT = ("G", 0, 0, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 50.0})
@@ -74,6 +80,11 @@ def with_campus(nodes: list, pipes: list) -> tuple[list, list]:
 
 
 def solved(tmp_path, network: tuple[list, list], demand_trees: bool, **sections):
+    return solve_case(solved_case(tmp_path, network, demand_trees, **sections), reference=False)
+
+
+def solved_case(tmp_path, network: tuple[list, list], demand_trees: bool = True, **sections):
+    """The case of `network` over HOURS hours (varying temperature, demand and price), monolithic."""
     folder = tmp_path / ("trees" if demand_trees else "zones")
     folder.mkdir()
     hour = np.arange(HOURS)
@@ -85,8 +96,7 @@ def solved(tmp_path, network: tuple[list, list], demand_trees: bool, **sections)
         electricity_price_EUR_per_MWh=40.0 + 30.0 * np.cos(hour / 5.0),
     )
     horizon = {"method": "monolithic", "demand_trees": demand_trees}
-    case = write_case(folder, write_network(folder, *network), series, HOURS, horizon=horizon, **sections)
-    return solve_case(case, reference=False)
+    return write_case(folder, write_network(folder, *network), series, HOURS, horizon=horizon, **sections)
 
 
 def delivered_MWh(solution) -> dict[str, float]:
@@ -151,3 +161,22 @@ def test_the_reduction_keeps_minimising_co2_exact(tmp_path):
     assert joined.kpis["objective_EUR"] == pytest.approx(zones.kpis["objective_EUR"], rel=1e-6)
     assert joined.kpis["co2_t"] == pytest.approx(zones.kpis["co2_t"], rel=1e-6, abs=1e-6)
     assert joined.kpis["unmet_demand_MWh"] == pytest.approx(zones.kpis["unmet_demand_MWh"], rel=1e-6)
+
+
+def test_a_pipe_from_the_only_producing_side_carries_heat_one_way_at_the_same_optimum(tmp_path):
+    nodes, pipes = with_campus(*tree())
+    link = {"status": "candidate", "dn_options": [25, 32], "length_m": 50.0}  # a new consumer Q at K
+    nodes, pipes = nodes + [("Q", 60, 100, consumer(0.05))], pipes + [("KQ", "K", "Q", link)]
+    case_path = solved_case(tmp_path, (nodes, pipes), demand={"connect_all": False})
+    case = load_case(case_path)
+    inputs, _ = reduce_network(prepare_inputs(case, load_network(case.network_path)))
+    direction = inputs.pipes["direction"]
+    # production lies on R's side of every pipe but the campus link SR (G at R, S at its end): heat flows
+    # away from R only there, either way through SR
+    assert direction["RA"] == 1.0 and direction["KL"] == -1.0 and direction["KQ"] == 1.0 and direction["SR"] == 0.0
+    one_way = build_model(inputs)
+    both_ways = build_model(inputs.with_(pipes=inputs.pipes.assign(direction=0.0)))
+    assert len(one_way.pipes.backward_limit) == HOURS  # SR's only
+    assert len(both_ways.pipes.backward_limit) == 2 * HOURS
+    assert one_way.pipes.flow_MW["KL", 0].ub == 0.0 and one_way.pipes.flow_MW["RA", 0].lb == 0.0
+    assert solve(one_way).objective_EUR == pytest.approx(solve(both_ways).objective_EUR, rel=1e-9)
