@@ -3,9 +3,12 @@ host gives the optimum, the unmet demand and the heat each consumer receives of 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+
 import numpy as np
 import pytest
-from builders import campus, consumer, existing, write_case, write_network, write_series
+from builders import REPO, campus, consumer, existing, write_case, write_network, write_series
 
 from dhopt.case import load_case
 from dhopt.inputs import prepare_inputs
@@ -180,3 +183,21 @@ def test_a_pipe_from_the_only_producing_side_carries_heat_one_way_at_the_same_op
     assert len(both_ways.pipes.backward_limit) == 2 * HOURS
     assert one_way.pipes.flow_MW["KL", 0].ub == 0.0 and one_way.pipes.flow_MW["RA", 0].lb == 0.0
     assert solve(one_way).objective_EUR == pytest.approx(solve(both_ways).objective_EUR, rel=1e-9)
+
+
+def _benchmark(name: str):
+    """A module of benchmarks/ (they import each other by name)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_binding_benchmark_district_has_the_share_of_pipes_that_cannot_carry_their_demand(tmp_path):
+    _benchmark("synthetic")
+    binding = _benchmark("binding")
+    case = binding.synthetic.write_district(tmp_path, 300, "existing", hours=24, bind_share=0.2)
+    binds, pipes = binding.binding_pipes(case)
+    assert binds / pipes == pytest.approx(0.2, abs=0.01)
+    plain = binding.synthetic.write_district(tmp_path, 300, "existing", hours=24)
+    assert binding.binding_pipes(plain) == (0, pipes)  # sized with head-room, nothing binds
