@@ -26,6 +26,10 @@ The district (assumptions, not survey data):
   at the worst hour covers 1.15 x the downstream demand; plant links for 1.15 x the plant at the smallest
   temperature difference); `candidate` keeps the whole grid (street loops included) with every pipe a
   candidate, DN options from DN20 to the smallest DN carrying 1.15 x what could ever flow through it.
+- **Binding pipes** (`--bind-share S`, existing flavour): S x the district's pipes (street and service, not
+  the plant links), drawn from those a smaller catalogue DN exists for, are laid too small for today's demand:
+  the largest DN whose capacity at the worst hour is below 0.9 x the downstream demand (no margin), as in a
+  network whose demand grew; each cannot carry its downstream demand at the worst hour.
 """
 
 from __future__ import annotations
@@ -168,8 +172,11 @@ def _length(a, b) -> float:
     return max(round(math.dist(_rounded(a), _rounded(b)), 2), 0.5)
 
 
-def district(homes: int, flavour: str = "existing", seed: int = 0, series_path: Path = SERIES) -> District:
-    """Generate the district of `homes` homes (see the module docstring); deterministic from `seed`."""
+def district(
+    homes: int, flavour: str = "existing", seed: int = 0, series_path: Path = SERIES, bind_share: float = 0.0
+) -> District:
+    """Generate the district of `homes` homes (see the module docstring); deterministic from `seed`;
+    `bind_share`: the share of pipes laid too small (existing flavour)."""
     if flavour not in FLAVOURS:
         raise ValueError(f"flavour: expected one of {FLAVOURS}, got {flavour!r}")
     if homes < 1:
@@ -274,7 +281,8 @@ def district(homes: int, flavour: str = "existing", seed: int = 0, series_path: 
     per_home = MARGIN * HOME_MWH * sizing.worst_MW_per_K_per_MWh  # MW/K per downstream home
     sized: dict[str, dict] = {}
     if flavour == "existing":
-        for pipe, dn in _tree_sizes(graph, homes_of, per_home, capacity).items():
+        tree_dn = _tree_sizes(graph, homes_of, per_home, capacity)
+        for pipe, dn in _undersized(tree_dn, bind_share, capacity, rng).items():
             sized[pipe] = {"status": "existing", "dn": dn}
         for pipe, need in link_need.items():
             sized[pipe] = {"status": "existing", "dn": smallest_dn(capacity, need)}
@@ -315,8 +323,9 @@ def district(homes: int, flavour: str = "existing", seed: int = 0, series_path: 
     return District(features, flavour, homes, len(sizes), peak_MW, it_load_MW, transmission_m)
 
 
-def _tree_sizes(graph: nx.Graph, homes_of: dict, per_home_MW_per_K: float, capacity: pd.Series) -> dict[str, int]:
-    """DN of each pipe of the shortest-path tree from the plant site, dead-end junctions pruned."""
+def _tree_sizes(graph: nx.Graph, homes_of: dict, per_home_MW_per_K: float, capacity: pd.Series) -> dict[str, tuple]:
+    """(DN, capacity it needs [MW/K]) of each pipe of the shortest-path tree from the plant site, dead-end
+    junctions pruned."""
     paths = nx.shortest_path(graph, "plant_site", weight="length_m")
     tree = nx.Graph()
     tree.add_edges_from((path[-2], node) for node, path in paths.items() if len(path) > 1)
@@ -331,8 +340,22 @@ def _tree_sizes(graph: nx.Graph, homes_of: dict, per_home_MW_per_K: float, capac
             continue
         parent = paths[node][-2]
         down[parent] += down[node]
-        dn[graph.edges[parent, node]["id"]] = smallest_dn(capacity, per_home_MW_per_K * down[node])
+        need = per_home_MW_per_K * down[node]
+        dn[graph.edges[parent, node]["id"]] = (smallest_dn(capacity, need), need)
     return dn
+
+
+def _undersized(sizes: dict[str, tuple], share: float, capacity: pd.Series, rng) -> dict[str, int]:
+    """DN of each pipe of `sizes` ((DN, need [MW/K]), `_tree_sizes`), `share` of them (of all, drawn from
+    those a catalogue DN can undersize) too small: the largest DN whose capacity is below 0.9 / MARGIN of
+    the need, so it binds at the worst hour."""
+    small = {pipe: dn for pipe, (dn, _) in sizes.items()}
+    below = {p: capacity.index[capacity < 0.9 / MARGIN * need] for p, (_, need) in sizes.items()}
+    eligible = sorted(p for p, dns in below.items() if len(dns))
+    count = min(round(share * len(sizes)), len(eligible))
+    for pipe in rng.choice(eligible, size=count, replace=False) if count else []:
+        small[pipe] = int(below[pipe][-1])
+    return small
 
 
 def write_geojson(path: Path, dist: District) -> Path:
@@ -384,12 +407,14 @@ def write_district(
     hours: int = 8760,
     start_hour: int = 0,
     name: str | None = None,
+    bind_share: float = 0.0,
 ) -> Path:
     """Generate a district and write its network and case into `directory`; return the case path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    name = name or f"synthetic_{flavour}_{homes}_s{seed}"
-    dist = district(homes, flavour, seed)
+    binding = f"_bind{round(100 * bind_share)}" if bind_share else ""
+    name = name or f"synthetic_{flavour}_{homes}{binding}_s{seed}"
+    dist = district(homes, flavour, seed, bind_share=bind_share)
     network = write_geojson(directory / f"{name}.geojson", dist)
     limit = max(round(IMPORT_LIMIT_PER_IT * dist.it_load_MW, 3), 0.001)
     return write_case(directory, network, name, hours, start_hour, limit)
@@ -404,9 +429,10 @@ def main() -> None:
     parser.add_argument("--hours", type=int, default=8760)
     parser.add_argument("--start-hour", type=int, default=0, help="first hour of the horizon [h]")
     parser.add_argument("--peak-day", action="store_true", help="start at the peak-demand day (overrides --start-hour)")
+    parser.add_argument("--bind-share", type=float, default=0.0, help="share of pipes laid too small (existing)")
     args = parser.parse_args()
     start = peak_day_start_hour() if args.peak_day else args.start_hour
-    print(write_district(args.out, args.homes, args.flavour, args.seed, args.hours, start))
+    print(write_district(args.out, args.homes, args.flavour, args.seed, args.hours, start, bind_share=args.bind_share))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,14 @@ def _supply(inputs: Inputs) -> np.ndarray:
     return (plants + source_supply.reindex(nodes, fill_value=0.0)).to_numpy() + _storage_power(inputs)
 
 
+def _producer_nodes(inputs: Inputs) -> np.ndarray:
+    """Per node: whether it holds a campus, plant, new unit, pit or storage site, whatever its size (a size
+    may change in a re-solve, `dhopt.reuse`)."""
+    held = set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.units["node"])
+    held |= set(inputs.pits["node"]) | set(inputs.storage_sites.index)
+    return inputs.nodes.isin(list(held))
+
+
 def _absorb_rows(inputs: Inputs) -> np.ndarray:
     """W_n per node (node x (P + 2)): absorb_n(t) = W_n . f(t) = demand + largest loss + charging [MW]."""
     nodes = inputs.nodes
@@ -159,7 +167,9 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
     """Per pipe: ``need_MW_per_K``, the capacity per kelvin of supply/return difference that covers
     every flow that could cross it in every hour, max_t bound_t / (T_s,t - T_r) [MW/K]; and
     ``sole_feed``, true for a bridge beyond which lies demand but no production or storage (that
-    demand can be served through this pipe only)."""
+    demand can be served through this pipe only); ``direction``, the only way heat can flow: +1 from
+    `from_node` to `to_node` (a bridge with production or storage on the from side only: the other side's
+    nodes, whose unmet heat is at most their load, can only take heat in), -1 the other way, 0 both."""
     pipes = inputs.pipes
     graph = nx.MultiGraph()
     graph.add_nodes_from(inputs.nodes)
@@ -174,18 +184,21 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
         hours = peak_hours(scaled)
         features, delta_t = features[hours], delta_t[hours]
     values = np.column_stack([supply, rows])
-    counts = np.column_stack([supply > 0, demand_MWh > 0]).astype(float)  # producers, consumers: exact sums
+    # producers, consumers and nodes that hold any producer or storage, whatever its size: exact sums
+    counts = np.column_stack([supply > 0, demand_MWh > 0, _producer_nodes(inputs)]).astype(float)
 
     pairs = pd.Series(list(zip(np.minimum(u, v), np.maximum(u, v))), index=pipes.index)
     bridges = {tuple(sorted((position[a], position[b]))) for a, b in nx.bridges(nx.Graph(graph))}
     is_bridge = (pairs.isin(bridges) & ~pairs.duplicated(keep=False)).to_numpy()  # parallel pipes never are
     ends = (u[is_bridge], v[is_bridge])
     u_side, v_side = _bridge_sides(graph, position, np.column_stack([values, counts]), *ends)
-    (u_side, u_count), (v_side, v_count) = np.split(u_side, [-2], axis=1), np.split(v_side, [-2], axis=1)
+    (u_side, u_count), (v_side, v_count) = np.split(u_side, [-3], axis=1), np.split(v_side, [-3], axis=1)
     need = np.empty(len(pipes))
     need[is_bridge] = _bridge_need(features, delta_t, u_side, v_side)
     sole = np.zeros(len(pipes), dtype=bool)
     sole[is_bridge] = ((u_count[:, 0] == 0) & (u_count[:, 1] > 0)) | ((v_count[:, 0] == 0) & (v_count[:, 1] > 0))
+    direction = np.zeros(len(pipes))
+    direction[is_bridge] = np.where(v_count[:, 2] == 0, 1.0, 0.0) - np.where(u_count[:, 2] == 0, 1.0, 0.0)
 
     if not is_bridge.all():  # pipes on loops: by what can enter or leave their block
         blocks = nx.Graph(graph)
@@ -195,4 +208,4 @@ def pipe_bounds(inputs: Inputs) -> pd.DataFrame:
         looped = np.unique(block[u[~is_bridge]])
         loop_need = _loop_need(features, delta_t, values, block, ends, u_side, v_side, looped)
         need[~is_bridge] = loop_need[np.searchsorted(looped, block[u[~is_bridge]])]
-    return pd.DataFrame({"need_MW_per_K": need, "sole_feed": sole}, index=pipes.index)
+    return pd.DataFrame({"need_MW_per_K": need, "sole_feed": sole, "direction": direction}, index=pipes.index)

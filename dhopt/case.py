@@ -43,6 +43,11 @@ class Horizon(_Section):
         "dispatch all hours with the design fixed; auto: two_stage above 2,000 hours",
     )
     typical_days: int = Field(12, ge=2, le=60, description="typical days for the design stage (tsam)")
+    demand_trees: bool = Field(
+        True,
+        description="each subtree holding only demand behind existing pipes is replaced by what it can receive "
+        "in each hour (exact, dhopt/trees.py); false: every zone is a node of the model",
+    )
 
 
 class Temperatures(_Section):

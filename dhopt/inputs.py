@@ -66,6 +66,7 @@ class Scalars:
     )
     unmet_co2_t_per_MWh: float = declared("weight of unmet heat in the CO2 objective [t/MWh]", COST)
     connect_all: bool = declared("every consumer is to be served (sole feeds forced, tree cuts with share 1)")
+    demand_trees: bool = declared("demand trees joined to their hosts before a model is built (`dhopt.trees`)")
     unmet_penalty_EUR_per_MWh: float = declared("cost of heat not delivered [EUR/MWh]", COST)
     grid_co2_t_per_MWh: float = declared(
         "grid emission factor [t/MWh]; a coefficient of the CO2 cap and objective, when there are",
@@ -162,7 +163,10 @@ class Inputs:
     )
     pv_yield_MW_per_MWp: pd.DataFrame = declared("time x campus of `power`: PV AC output per MWp (pvlib) [MW/MWp]")
     it_load_MW: pd.DataFrame = declared("time x campus of `power`: IT load to serve, IT load x utilisation [MW]")
-    pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's)")
+    pipes: pd.DataFrame = declared(
+        "id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's); after reduction "
+        "direction (+1: heat flows from -> to only, -1: to -> from only, 0: either way)"
+    )
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
         "installed DN at no cost, plus any upgrade DNs at the cost of the new pipe)",
@@ -174,6 +178,11 @@ class Inputs:
     scalars: Scalars = declared("named scalars (each declared in `Scalars`)")
     forced_dn: pd.Series | None = declared("original candidate pipe -> DN it must be built with (connect_all)")
     forced_cost_EUR: float = declared("annual cost of those pipes, a constant of the objective [EUR/yr]", COST)
+    tree_zones: pd.DataFrame | None = declared(
+        "demand trees (`dhopt.trees`), zone: host, parent ('' for a host), pipe from the parent, sign (+1: the "
+        "pipe runs parent -> zone), dn, capacity_MW_per_K, loss_MW_per_K, has_demand; None: not collapsed"
+    )
+    tree_MW: pd.DataFrame | None = declared("time x (quantity, zone) of `dhopt.trees.QUANTITIES` [MW]")
     period_hours: int | None = declared("typical periods of this length: storage levels are relative within each")
     period_sequence: np.ndarray | None = declared("typical period standing for each period of the horizon, in order")
 
@@ -224,6 +233,7 @@ class Inputs:
                 "heat_price_index_EUR_per_MWh",
                 "pv_yield_MW_per_MWp",
                 "it_load_MW",
+                "tree_MW",
             )
         }
         return replace(
@@ -503,6 +513,7 @@ def case_scalars(case: Case) -> Scalars:
         storage_keep_per_h=1.0 - st.loss_per_hour,
         storage_power_per_MWh=1.0 / st.charge_hours,
         connect_all=spec.demand.connect_all,
+        demand_trees=spec.horizon.demand_trees,
         unmet_penalty_EUR_per_MWh=spec.demand.unmet_penalty_EUR_per_MWh,
         grid_co2_t_per_MWh=spec.grid.co2_t_per_MWh,
         minimise_co2=spec.objective.minimise == "co2",
@@ -641,6 +652,8 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop], axis=1)),
         forced_dn=None,
         forced_cost_EUR=0.0,
+        tree_zones=None,
+        tree_MW=None,
         period_hours=None,
         period_sequence=None,
     )

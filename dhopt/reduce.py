@@ -13,7 +13,9 @@
 5. zones: an existing pipe whose capacity covers its flow bound in every hour never binds; its ends
    merge into one zone and its loss stays in the zone's fixed loss (an upgrade of it could only add
    cost and loss, so its upgrade DNs go too; an existing pipe that may bind stays a model pipe with
-   its upgrades). Candidates inside one zone can never pay and are dropped (reported as not built).
+   its upgrades). Candidates inside one zone can never pay and are dropped (reported as not built);
+6. directions: a bridge with production or storage on one side only carries heat away from it
+   (`dhopt.bounds.pipe_bounds`' ``direction``), so its flow has one sign (`dhopt.model.pipes`).
 """
 
 from __future__ import annotations
@@ -267,6 +269,7 @@ def reduce_network(inputs: Inputs) -> tuple[Inputs, Reduction]:
     reduced = merge_chains(prune_dead_ends(inputs))
     bounds = pipe_bounds(reduced)
     reduced = prune_options(reduced, bounds["need_MW_per_K"])
+    reduced = reduced.with_(pipes=reduced.pipes.assign(direction=bounds["direction"].reindex(reduced.pipes.index)))
     if inputs.scalars.connect_all:
         reduced = force_sole_feeds(reduced, bounds)
     reduced = merge_zones(reduced, bounds["need_MW_per_K"])

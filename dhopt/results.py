@@ -23,6 +23,7 @@ from dhopt.power_kpis import power_kpis
 from dhopt.production_kpis import new_production_kpis
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
 from dhopt.schema import RESULT_FILES as RESULT_FILES  # re-exported: dhopt.run imports it from here
+from dhopt.trees import expand
 
 
 def _values(var, rows: int, steps: int) -> np.ndarray:
@@ -54,7 +55,6 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     units, pits = list(model.production.U), list(model.pits.K)
     unit_heat = _values(model.production.heat_MW, len(units), steps)
     unit_cop = inputs.unit_cop.reindex(columns=units).to_numpy().T
-    pipes, demand_nodes = list(model.pipes.E), list(model.D)
     cop = inputs.cop.to_numpy().T
     hp_heat = _values(model.campus.hp_heat_MW, len(sources), steps)
     direct = _values(model.campus.direct_MW, len(sources), steps)
@@ -66,20 +66,7 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         available[at] -= inputs.power["recovered_share"].to_numpy()[:, None] * curtailed
     drawn = hp_heat * (1.0 - 1.0 / cop) + direct if len(sources) else np.zeros((0, steps))
 
-    built_dn = pd.Series(np.nan, index=pd.Index(pipes, name="pipe"))
-    existing = inputs.pipes["status"] == "existing"
-    built_dn[existing[existing].index] = inputs.pipes.loc[existing, "dn"]
-    for (pipe, dn), var in model.pipes.build.items():
-        if var.value is not None and var.value > 0.5:
-            built_dn[pipe] = dn
-    options = inputs.options
-    chosen = options.index.isin(list(zip(built_dn.dropna().index, built_dn.dropna().astype(int))))
-    chosen_options = options[chosen].droplevel("dn").reindex(pipes)
-    delta_t = inputs.delta_t_K.to_numpy()
-    drive = inputs.loss_drive_K.to_numpy()
-    pipe_loss = np.outer(chosen_options["loss_MW_per_K"].fillna(0.0), drive)
-    pipe_capacity = np.outer(chosen_options["capacity_MW_per_K"].fillna(0.0), delta_t)
-    demand = inputs.demand_MW.reindex(columns=demand_nodes).to_numpy().T
+    network = _network_values(model, inputs, steps)
 
     def da(values, dims, unit, doc):
         return (dims, values, {"units": unit, "description": doc})
@@ -122,14 +109,12 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pit_discharge_MW": da(
             _values(model.pits.discharge_MW, len(pits), steps), ("pit", "time"), "MW", "discharging"
         ),
-        "pipe_flow_MW": da(
-            _values(model.pipes.flow_MW, len(pipes), steps), ("pipe", "time"), "MW", "heat flow from->to"
-        ),
-        "pipe_capacity_MW": da(pipe_capacity, ("pipe", "time"), "MW", "capacity of the DN built"),
-        "pipe_loss_MW": da(pipe_loss, ("pipe", "time"), "MW", "heat loss of the pipe built"),
-        "pipe_dn": da(built_dn.to_numpy(), ("pipe",), "mm", "DN built (NaN: not built)"),
-        "demand_MW": da(demand, ("zone", "time"), "MW", "consumer demand"),
-        "unmet_MW": da(_values(model.unmet_MW, len(demand_nodes), steps), ("zone", "time"), "MW", "demand not met"),
+        "pipe_flow_MW": da(network["flow"], ("pipe", "time"), "MW", "heat flow from->to"),
+        "pipe_capacity_MW": da(network["capacity"], ("pipe", "time"), "MW", "capacity of the DN built"),
+        "pipe_loss_MW": da(network["loss"], ("pipe", "time"), "MW", "heat loss of the pipe built"),
+        "pipe_dn": da(network["dn"], ("pipe",), "mm", "DN built (NaN: not built)"),
+        "demand_MW": da(network["demand"], ("zone", "time"), "MW", "consumer demand"),
+        "unmet_MW": da(network["unmet"], ("zone", "time"), "MW", "demand not met"),
         **power,
         "electricity_MW": da(
             _electricity_MW(inputs, sources, hp_heat / cop if len(sources) else hp_heat, model, steps)
@@ -154,14 +139,48 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "plant": plants,
         "unit": units,
         "pit": pits,
-        "pipe": pipes,
-        "zone": demand_nodes,
+        "pipe": network["pipes"],
+        "zone": network["zones"],
         "power_site": list(model.power.C),
-        "pipe_status": ("pipe", inputs.pipes.loc[pipes, "status"].to_numpy()),
+        "pipe_status": ("pipe", network["status"]),
         "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
         "unit_technology": ("unit", inputs.units.loc[units, "technology"].to_numpy(dtype=str)),
     }
     return xr.Dataset(data, coords=coords, attrs={"case": inputs.scalars.name})
+
+
+def _network_values(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
+    """Pipes (flow, capacity and loss of the DN built [MW], DN, status) and demand zones (demand and
+    unmet heat [MW]) of the solved model, with the demand trees read back per zone and pipe
+    (`dhopt.trees.expand`)."""
+    pipes, demand_nodes = list(model.pipes.E), list(model.D)
+    built_dn = pd.Series(np.nan, index=pd.Index(pipes, name="pipe"))
+    existing = inputs.pipes["status"] == "existing"
+    built_dn[existing[existing].index] = inputs.pipes.loc[existing, "dn"]
+    for (pipe, dn), var in model.pipes.build.items():
+        if var.value is not None and var.value > 0.5:
+            built_dn[pipe] = dn
+    options = inputs.options
+    chosen = options.index.isin(list(zip(built_dn.dropna().index, built_dn.dropna().astype(int))))
+    chosen_options = options[chosen].droplevel("dn").reindex(pipes)
+    demand = inputs.demand_MW.reindex(columns=demand_nodes).to_numpy().T
+    trees = expand(inputs, demand_nodes, demand, _values(model.unmet_MW, len(demand_nodes), steps))
+    flow = _values(model.pipes.flow_MW, len(pipes), steps)
+    loss = np.outer(chosen_options["loss_MW_per_K"].fillna(0.0), inputs.loss_drive_K.to_numpy())
+    capacity = np.outer(chosen_options["capacity_MW_per_K"].fillna(0.0), inputs.delta_t_K.to_numpy())
+    return {
+        "pipes": pipes + trees.pipes,
+        "status": np.concatenate(
+            [inputs.pipes.loc[pipes, "status"].to_numpy(dtype=object), ["existing"] * len(trees.pipes)]
+        ),
+        "flow": np.vstack([flow, trees.flow_MW]),
+        "capacity": np.vstack([capacity, trees.capacity_MW]),
+        "loss": np.vstack([loss, trees.loss_MW]),
+        "dn": np.concatenate([built_dn.to_numpy(), trees.dn]),
+        "zones": trees.zones,
+        "demand": trees.demand_MW,
+        "unmet": trees.unmet_MW,
+    }
 
 
 POWER_SERIES = {  # power-block variable -> (result name, description); all [MW] or [MWh]
@@ -306,7 +325,8 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     options = inputs.options
     installed = options.loc[installed_options(options, inputs.pipes), "loss_MW_per_K"].droplevel("dn")
     installed_MW = np.outer(installed.reindex(ds["pipe"].values).fillna(0.0), inputs.loss_drive_K)
-    beyond = (ds["pipe_loss_MW"] - installed_MW).where(ds["pipe_status"] == "existing", 0.0)  # upgraded pipes
+    modelled = xr.DataArray(np.isin(ds["pipe"].values, inputs.pipes.index), dims="pipe")  # not a demand tree's
+    beyond = (ds["pipe_loss_MW"] - installed_MW).where((ds["pipe_status"] == "existing") & modelled, 0.0)  # upgrades
     losses = candidate_loss + fixed_loss + float((beyond * w).sum()) - cold
     storage_net = annual("storage_charge_MW") - annual("storage_discharge_MW")
     pit_net = annual("pit_charge_MW") - annual("pit_discharge_MW")

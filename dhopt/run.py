@@ -42,6 +42,7 @@ from dhopt.results import (
 )
 from dhopt.reuse import ModelCache, Ready
 from dhopt.solve import SolveOptions, SolveReport
+from dhopt.trees import collapse_demand_trees
 
 TWO_STAGE_ABOVE_HOURS = 2000
 UNMET_NOTED_MWH = 0.05  # unmet heat below this is not noted (it prints as 0.0) [MWh/yr]
@@ -136,6 +137,7 @@ class _Optimised:
     model: pyo.ConcreteModel
     report: SolveReport
     inputs: Inputs  # of the last stage
+    model_inputs: Inputs  # the same with its demand trees joined to their hosts (`dhopt.trees`): the model's
     design_cost_EUR: float | None  # of the design stage (None if monolithic)
     grid_duals: dict[str, np.ndarray]  # duals of the grid-limit rows of the last stage, by row [EUR/yr per MW]
 
@@ -163,7 +165,7 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     design_cost = None
     if uses_two_stage(horizon, inputs):
         design_inputs = typical_days(inputs, horizon.typical_days)
-        ready = cache.ready("design", design_inputs, options)
+        ready = cache.ready("design", collapse_demand_trees(design_inputs), options)
         design_model, design_report = _cached(cache, ready, design_inputs, options, hourly=inputs)
         design, design_cost = design_of(design_model), design_report.objective_EUR
         phases.done(
@@ -172,17 +174,19 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
             f"{design_report.status}, gap {design_report.gap:.2%}, {design_cost:,.0f} EUR/yr",
         )
         inputs, design = as_built(inputs, design)
-    ready = cache.ready("dispatch" if design is not None else "monolithic", inputs, options, design)
+    model_inputs = collapse_demand_trees(inputs)
+    ready = cache.ready("dispatch" if design is not None else "monolithic", model_inputs, options, design)
     phases.done(
         "build",
         (f"{len(inputs.nodes)} zones as built, " if design is not None else "")
+        + (f"{len(model_inputs.nodes)} nodes with demand trees joined, " if model_inputs is not inputs else "")
         + f"{ready.model.nvariables()} variables, {ready.model.nconstraints()} constraints"
         + (" (an earlier case's model, updated in place)" if ready.reused else ""),
     )
     model, report = _cached(cache, ready, inputs, options)
     if design is not None:  # capacities sized again on every hour, from the held design's basis
         held = {name: values for name, values in design.items() if name not in SIZED_VARIABLES}
-        ready = cache.release(ready, inputs, held)
+        ready = cache.release(ready, model_inputs, held)
         model, resized = _cached(cache, ready, inputs, options)
         report = replace(
             resized, handoff_s=report.handoff_s + resized.handoff_s, solve_s=report.solve_s + resized.solve_s
@@ -193,7 +197,7 @@ def _optimise(inputs: Inputs, horizon: Horizon, options: SolveOptions, phases: P
     if design_cost is not None:
         detail += f" (design stage {design_cost / report.objective_EUR - 1:+.1%})"
     phases.done("dispatch" if design is not None else "solve", detail)
-    return _Optimised(model, report, inputs, design_cost, cache.row_duals(ready, *GRID_ROWS))
+    return _Optimised(model, report, inputs, model_inputs, design_cost, cache.row_duals(ready, *GRID_ROWS))
 
 
 def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | None = None) -> dict[str, float]:
@@ -202,8 +206,9 @@ def reference_kpis(inputs: Inputs, options: SolveOptions, cache: ModelCache | No
     campus could feed a consumer must not stay in the reference)."""
     reference_inputs, _ = reduce_network(without_campus(inputs))  # pipes that only served the campus go
     cache = cache or ModelCache(keep=False)
-    model, _ = _cached(cache, cache.ready("reference", reference_inputs, options), reference_inputs, options)
-    return kpis(to_dataset(model, reference_inputs), reference_inputs, model)
+    model_inputs = collapse_demand_trees(reference_inputs)
+    model, _ = _cached(cache, cache.ready("reference", model_inputs, options), reference_inputs, options)
+    return kpis(to_dataset(model, model_inputs), reference_inputs, model)
 
 
 def compared_with(figures: dict, reference: dict) -> dict[str, float]:
@@ -245,7 +250,7 @@ def _uncapped(case: Case, network: Network, options: SolveOptions) -> tuple[dict
     designed and dispatched as the case is (`_optimise`), for what replaced the phased-out plants."""
     inputs, _ = reduce_network(prepare_inputs(without_phase_out(case), network))
     solved = _optimise(inputs, case.spec.horizon, options, Phases(), ModelCache(keep=False))
-    dataset = to_dataset(solved.model, solved.inputs)
+    dataset = to_dataset(solved.model, solved.model_inputs)
     return kpis(dataset, solved.inputs, solved.model), dataset
 
 
@@ -270,7 +275,7 @@ def solve_inputs(
     cache = cache or ModelCache(keep=False)
     solved = _optimise(inputs, case.spec.horizon, options, phases, cache)
     model, report = solved.model, solved.report
-    dataset = to_dataset(model, solved.inputs)
+    dataset = to_dataset(model, solved.model_inputs)
     for row, duals in solved.grid_duals.items():
         name, what = GRID_ROWS[row]
         dataset[name] = xr.DataArray(

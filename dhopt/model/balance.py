@@ -2,6 +2,7 @@
 
 inflow - outflow + heat pumps + direct exchange + plants + new units + discharge - charge (tanks and
     pits) + unmet = demand + losses,
+(at the host of a demand tree, `dhopt.trees`, its load minus the heat the tree cannot receive),
 with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
 candidate pipe the loss of the DN built; for an upgraded existing pipe what the new DN loses beyond
 the installed one (which stays in the fixed loss). Unmet heat is a costly slack, never a silent
@@ -16,6 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from dhopt.inputs import Inputs, installed_options
+from dhopt.trees import host_series
 
 
 def _members(frame, column: str) -> dict[str, list[str]]:
@@ -52,9 +54,13 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     # Per node, once: the load series [MW] and the (coefficient, variable-by-time) terms of its balance.
     zeros = np.zeros(len(drive))
     load = {n: (demand[:, node_column[n]] if n in node_column else zeros) + fixed_loss.get(n, 0.0) * drive for n in m.N}
+    forced = host_series(inputs, "forced")  # a demand tree's heat it cannot receive (`dhopt.trees`)
+    load |= {n: load[n] - forced[n] for n in forced}
     # at most the whole load: a zone nothing can reach (a reference without its only producer) gets no
-    # heat, and its pipes then lose none (`dhopt.results.kpis` counts the part above demand so)
-    m.unmet_MW = pyo.Var(m.D, m.T, bounds=lambda m, n, t: (0.0, float(load[n][t])), doc="heat not delivered [MW]")
+    # heat, and its pipes then lose none (`dhopt.results.kpis` counts the part above demand so); the host
+    # of a demand tree: its own load and what its tree may leave unmet
+    most = load | host_series(inputs, "slack")
+    m.unmet_MW = pyo.Var(m.D, m.T, bounds=lambda m, n, t: (0.0, float(most[n][t])), doc="heat not delivered [MW]")
     flow, campus, plant_heat = m.pipes.flow_MW, m.campus, m.plants.heat_MW
     terms = {}
     for n in m.N:

@@ -44,6 +44,7 @@ def add_tree_cuts(m: pyo.ConcreteModel, inputs: Inputs) -> None:
         | set(m.storage.K)
         | set(existing["from_node"])
         | set(existing["to_node"])
+        | (set(inputs.tree_zones["host"]) if inputs.tree_zones is not None else set())  # ends of existing pipes too
     )
     ends = {e: (pipes.at[e, "from_node"], pipes.at[e, "to_node"]) for e in candidate}
     arcs = [(e, n) for e in candidate for n in ends[e]]

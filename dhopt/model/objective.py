@@ -3,7 +3,7 @@ or annual CO2 [t/yr]; and the annual CO2 cap.
 
 cost = sum_s (a_hp I_hp + F_hp) H_s + sum_k (a_st I_st + F_st) E_k + sum_(pipe,dn) A_(pipe,dn) y + P x
      + sum_u A_u C_u + sum_j (A_j E_j + B_j z_j) + sum_c (A_pv P_c + A_E E_c + A_B B_c + A_G G_c)
-     + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
+     + pi U_forced + sum_t w_t [ sum_s (p_t / COP_st + v_hp) H_st + sum_p c_pt q_pt + pi sum_n u_nt
                    + sum_u (p_t / COP_ut + v_u) h_ut + sum_c (p_t m_ct + c_g g_ct + v_x x_ct - p^x_t s_ct) ]
 co2  = sum_t w_t [ sum_s g H_st / COP_st + sum_p (k_p + g e_p) q_pt + sum_u g h_ut / COP_ut
                    + sum_c (g m_ct + k_g g_ct) ]  <= cap + x
@@ -16,8 +16,9 @@ with a the annuity factor, w_t the hours of the year that step t stands for, p_t
 price including grid tariff, c_pt plant fuel, O&M, CO2 and electricity cost, g the grid emission
 factor, k_p a plant's emission factor, e_p its electricity per heat (e-boilers), x >= 0 the tonnes
 above the cap at P EUR/t; new units u (capacity C_u, heat h_ut, annual cost per MW A_u) and pits j
-(capacity E_j, built z_j, annual cost per MWh A_j and per pit B_j). Minimising CO2, the objective is co2 + x + M sum_t w_t sum_n u_nt, with M
-large enough that no demand is left unmet to save CO2 (`dhopt.inputs.with_co2_weights`).
+(capacity E_j, built z_j, annual cost per MWh A_j and per pit B_j); U_forced the heat demand trees cannot
+receive (`dhopt.trees.forced_unmet_MWh`) [MWh/yr]. Minimising CO2, the objective is
+co2 + x + M (U_forced + sum_t w_t sum_n u_nt), with M large enough that no demand is left unmet to save CO2 (`dhopt.inputs.with_co2_weights`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pyomo.core.expr import LinearExpression
 from dhopt.inputs import Inputs
 from dhopt.model.power import CAPACITIES as POWER_CAPACITIES
 from dhopt.model.power import OPERATION as POWER_OPERATION
+from dhopt.trees import forced_unmet_MWh
 
 
 def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
@@ -132,8 +134,10 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
         scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power,
     )  # fmt: skip
-    # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
-    return investment, operation, float(inputs.forced_cost_EUR)
+    # candidate pipes that are the only way to demand (connect_all) or built by the design, and the heat
+    # demand trees cannot receive (`dhopt.trees`): constants
+    constant = float(inputs.forced_cost_EUR) + scalars.unmet_penalty_EUR_per_MWh * forced_unmet_MWh(inputs)
+    return investment, operation, constant
 
 
 def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float = 0.0) -> np.ndarray:
@@ -159,7 +163,8 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
     sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(m.production.U) + 2 * len(m.pits.K)
     sized += len(POWER_CAPACITIES) * len(m.power.C)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
-    return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
+    unmet_t = inputs.scalars.unmet_co2_t_per_MWh
+    return investment, co2_operation(m, inputs, unmet_t), unmet_t * forced_unmet_MWh(inputs)
 
 
 def set_cost(m: pyo.ConcreteModel, inputs: Inputs, variables: tuple[list, list] | None = None) -> None:
@@ -167,16 +172,17 @@ def set_cost(m: pyo.ConcreteModel, inputs: Inputs, variables: tuple[list, list] 
     `inputs`; `variables`: `cost_variables(m)`."""
     investment_vars, operation_vars = variables or cost_variables(m)
     investment, operation, constant = cost_coefficients(m, inputs)
+    pipes = float(inputs.forced_cost_EUR)  # investment; the rest of the constant is unmet heat (operation)
     m.investment_EUR.set_value(
-        LinearExpression(constant=constant, linear_coefs=investment.tolist(), linear_vars=investment_vars)
+        LinearExpression(constant=pipes, linear_coefs=investment.tolist(), linear_vars=investment_vars)
     )
     m.operation_EUR.set_value(
-        LinearExpression(constant=0.0, linear_coefs=operation.tolist(), linear_vars=operation_vars)
+        LinearExpression(constant=constant - pipes, linear_coefs=operation.tolist(), linear_vars=operation_vars)
     )
     if inputs.scalars.minimise_co2:
-        investment, operation, _ = objective_coefficients(m, inputs)
+        investment, operation, constant = objective_coefficients(m, inputs)
         m.co2_objective.expr = LinearExpression(
-            constant=0.0,
+            constant=constant,
             linear_coefs=investment.tolist() + operation.tolist(),
             linear_vars=list(investment_vars) + list(operation_vars),
         )
