@@ -124,6 +124,7 @@ def load_pathway(path: str | Path) -> PathwayCase:
     except ValidationError as error:
         raise CaseError([_problem(path, e) for e in error.errors()]) from None
     base = {k: v for k, v in data.items() if k not in PATHWAY_KEYS}
+    base = _merged({"economics": {"year": spec.periods[0].year}}, base)  # the first period's, unless given
     case = case_from_dict(path, base)
     if case.spec.own_power or case.spec.objective.minimise != "cost":
         raise CaseError(f"{path}: a pathway minimises cost on the grid: expected no [pv], [battery], [backup], "

@@ -31,7 +31,9 @@ from dhopt.planning.pathway_model import (
     build_pathway_model,
     builds,
     built_values,
+    capacities,
     fix_builds,
+    set_start,
 )
 from dhopt.results import kpis, to_dataset
 from dhopt.reuse import ModelCache
@@ -83,14 +85,24 @@ def _solved(pi: PathwayInputs, pm: PathwayModel, name: str, options: SolveOption
     return Plan(name, cost, report, builds(pi, pm), period_figures(pi, pm), pm)
 
 
-def pathway_plan(pi: PathwayInputs, options: SolveOptions) -> Plan:
-    """Every period's builds chosen together (foresight)."""
-    return _solved(pi, build_pathway_model(pi), "pathway", options)
+def pathway_plan(pi: PathwayInputs, options: SolveOptions, start: Plan | None = None) -> Plan:
+    """Every period's builds chosen together (foresight); `start`: a plan whose builds are the MIP start."""
+    pm = build_pathway_model(pi)
+    if start is not None:
+        set_start(pm, built_values(start.model))
+    return _solved(pi, pm, "pathway", options)
 
 
-def at_once_plan(pi: PathwayInputs, options: SolveOptions) -> Plan:
-    """Everything built in the first period and kept."""
-    return _solved(pi, build_pathway_model(pi, build_in=[0]), "at once", options)
+def at_once_plan(pi: PathwayInputs, options: SolveOptions, start: Plan | None = None) -> Plan:
+    """Everything built in the first period and kept; `start`: a plan whose largest capacities, all built
+    in the first period, are the MIP start."""
+    pm = build_pathway_model(pi, build_in=[0])
+    if start is not None:
+        largest: dict[tuple[int, int], float] = {}
+        for (k, _), value in capacities(start.model).items():
+            largest[k, 0] = max(largest.get((k, 0), 0.0), value)
+        set_start(pm, largest)
+    return _solved(pi, pm, "at once", options)
 
 
 def _carried(pi: PathwayInputs, items: list, chosen: dict, p: int) -> dict:
@@ -176,9 +188,9 @@ def solve_pathway(
 ) -> PathwayAnswer:
     """The pathway, the build-at-once and the myopic plans, and the check of each period alone."""
     say = progress or (lambda line: None)
-    plans = {}
-    for name, planner in (("pathway", pathway_plan), ("at once", at_once_plan), ("myopic", myopic_plan)):
-        plan = planner(pi, options)
+    plans: dict[str, Plan] = {}
+    for name, planner in (("myopic", myopic_plan), ("pathway", pathway_plan), ("at once", at_once_plan)):
+        plan = planner(pi, options) if name == "myopic" else planner(pi, options, plans["myopic"])
         plans[name] = plan
         say(f"{name:<9} {plan.report.solve_s:7.2f} s  {plan.report.status}, gap {plan.report.gap:.2%}, "
             f"{plan.cost_EUR:,.0f} EUR discounted to {pi.years[0]}")  # fmt: skip

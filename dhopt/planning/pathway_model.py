@@ -48,6 +48,8 @@ class PathwayModel:
     annual: dict[tuple[int, int], float] = field(default_factory=dict)
     charged_yr: dict[tuple[int, int], float] = field(default_factory=dict)
     salvage_yr: dict[tuple[int, int], float] = field(default_factory=dict)
+    existing: dict[tuple[int, int], float] = field(default_factory=dict)  # (item, position) -> there before
+    sources: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # periods whose builds last through
 
 
 def _items(block: pyo.Block) -> list[tuple[str, object]]:
@@ -120,14 +122,17 @@ def build_pathway_model(
         for b in m.B:
             if b not in allowed:
                 m.built[k, b].fix(0)
-    existing = existing or {}
+    pm.existing = existing or {}
     edges = pi.bounds
+    for k, (name, index) in enumerate(items):
+        life = _lifetime(pi, name, index)
+        for p in positions:
+            pm.sources[k, p] = [b for b in positions if b <= p and alive(life, edges[b], edges[p], edges[p + 1])]
 
     def link(m, k, p):
         name, index = items[k]
-        life = _lifetime(pi, name, index)
-        added = [m.built[k, b] for b in positions if b <= p and alive(life, edges[b], edges[p], edges[p + 1])]
-        return blocks[p].find_component(name)[index] == existing.get((k, p), 0.0) + sum(added)
+        added = sum(m.built[k, b] for b in pm.sources[k, p])
+        return blocks[p].find_component(name)[index] == pm.existing.get((k, p), 0.0) + added
 
     m.link = pyo.Constraint(m.K, m.B, rule=link)
     m.cost = pyo.Objective(expr=_objective(pi, pm, positions, discounted), sense=pyo.minimize)
@@ -218,3 +223,26 @@ def fix_builds(pm: PathwayModel, values: dict[tuple[int, int], float]) -> None:
     for key, var in pm.model.built.items():
         value = values.get(key, 0.0)
         var.fix(round(value) if var.is_integer() else max(value, 0.0))
+
+
+def capacities(pm: PathwayModel) -> dict[tuple[int, int], float]:
+    """(item, position) -> the staged variable's value in that period of a solved model."""
+    return {
+        (k, p): float(block.find_component(name)[index].value or 0.0)
+        for p, block in pm.blocks.items()
+        for k, (name, index) in enumerate(pm.items)
+    }
+
+
+def set_start(pm: PathwayModel, values: dict[tuple[int, int], float]) -> None:
+    """A MIP start: what is built, `values` ((item, position) -> amount), and the integer design variables of
+    each period it implies (`dhopt.handoff.pass_start` hands integer values to HiGHS)."""
+    for key, var in pm.model.built.items():
+        if not var.fixed:
+            var.set_value(values.get(key, 0.0), skip_validation=True)
+    for (k, p), sources in pm.sources.items():
+        name, index = pm.items[k]
+        var = pm.blocks[p].find_component(name)[index]
+        if var.is_integer():
+            there = pm.existing.get((k, p), 0.0) + sum(pm.model.built[k, b].value or 0.0 for b in sources)
+            var.set_value(there, skip_validation=True)

@@ -1,0 +1,95 @@
+"""The answers of `dhopt pathway`: a table per period, what is built when, the three plans' costs, a figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from dhopt.planning.output import write_figure, write_table
+from dhopt.planning.pathway import PathwayAnswer
+
+SHORT = {
+    "campus.hp_capacity_MW": ("heat pump", "MW"),
+    "campus.units": ("heat-pump units", ""),
+    "storage.capacity_MWh": ("storage", "MWh"),
+    "production.capacity_MW": ("", "MW"),
+    "pits.capacity_MWh": ("pit", "MWh"),
+}
+
+
+def _item(row: pd.Series) -> str:
+    """One build in words: 'heat pump campus 9.9 MW', 'pipe north DN300'."""
+    if row["variable"] == "pipes.build":
+        pipe, dn = row["index"]
+        return f"pipe {pipe} DN{dn}"
+    if row["variable"] == "pits.built":
+        return ""
+    what, unit = SHORT.get(row["variable"], (row["variable"], ""))
+    return f"{what} {row['index']} {row['amount']:,.1f} {unit}".replace("  ", " ").strip()
+
+
+def period_table(answer: PathwayAnswer) -> pd.DataFrame:
+    """Per period of the pathway: what is built then, capacity in place, heat, homes, cost, CO2, gas share."""
+    plan = answer.pathway
+    built = plan.builds.assign(text=plan.builds.apply(_item, axis=1) if len(plan.builds) else [])
+    words = built[built["text"] != ""].groupby("year")["text"].agg("; ".join)
+    table = plan.periods.assign(built=plan.periods["year"].map(words).fillna("nothing"))
+    if "full_year_annual_cost_EUR" in answer.checks:
+        table = table.merge(answer.checks.drop(columns=["plan_annual_cost_EUR"]), on="year")
+    return table
+
+
+def plan_costs(answer: PathwayAnswer) -> pd.DataFrame:
+    """Discounted cost of each plan [EUR] and its difference from the pathway's (the value of planning ahead)."""
+    rows = [
+        {"plan": name, "discounted_cost_EUR": plan.cost_EUR, "more_than_pathway_EUR": plan.cost_EUR - answer.pathway.cost_EUR,
+         "investment_EUR": float(plan.builds["investment_EUR"].sum()), "salvage_EUR": float(plan.builds["salvage_EUR"].sum()),
+         "solver_status": str(plan.report.status), "mip_gap": plan.report.gap}
+        for name, plan in answer.plans.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def all_builds(answer: PathwayAnswer) -> pd.DataFrame:
+    """Every build of every plan: plan, variable, index, year, amount, investment and salvage [EUR]."""
+    frames = [plan.builds.assign(plan=name) for name, plan in answer.plans.items()]
+    table = pd.concat(frames, ignore_index=True)
+    return table.assign(index=table["index"].astype(str))[["plan", *frames[0].columns]]
+
+
+def pathway_figure(answer: PathwayAnswer, title: str) -> plt.Figure:
+    """Capacity in place per period (heat pumps, new units) and the three plans' discounted costs."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
+    periods = answer.pathway.periods
+    years = periods["year"].astype(str)
+    left.bar(years, periods["hp_capacity_MW"], label="campus heat pumps [MW]", color="tab:red")
+    left.bar(years, periods["new_production_capacity_MW"], bottom=periods["hp_capacity_MW"],
+             label="new units at the plant site [MW]", color="tab:blue")  # fmt: skip
+    twin = left.twinx()
+    twin.plot(years, 100 * periods["gas_share"], "k--o", label="gas share of the heat [%]")
+    twin.set_ylabel("gas share [%]")
+    left.set_ylabel("capacity in place [MW]")
+    left.set_title("pathway: capacity in place per period")
+    left.legend(loc="upper left", fontsize=8)
+    costs = plan_costs(answer)
+    right.bar(costs["plan"], costs["discounted_cost_EUR"] / 1e6, color=["tab:green", "tab:gray", "tab:orange"])
+    for x, row in costs.iterrows():
+        right.annotate(f"+{row['more_than_pathway_EUR'] / 1e6:.2f}", (x, row["discounted_cost_EUR"] / 1e6),
+                       ha="center", va="bottom", fontsize=8)  # fmt: skip
+    right.set_ylabel("discounted cost [MEUR]")
+    right.set_title("plans (MEUR more than the pathway)")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def write_pathway(out_dir: Path, answer: PathwayAnswer, title: str) -> list[Path]:
+    """pathway.csv (per period), plans.csv, builds.csv and pathway.png in `out_dir`."""
+    return [
+        write_table(out_dir / "pathway.csv", period_table(answer)),
+        write_table(out_dir / "plans.csv", plan_costs(answer)),
+        write_table(out_dir / "builds.csv", all_builds(answer)),
+        write_figure(out_dir / "pathway.png", pathway_figure(answer, title)),
+    ]
