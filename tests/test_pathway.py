@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from builders import campus, consumer, existing, write_case, write_network, write_series
 
@@ -139,3 +140,25 @@ def test_a_limit_per_period_and_bad_input(tmp_path):
     bad = one_zone_case(tmp_path, [{"year": 2030, "case": {"horizon": {"hours": 48}}}])
     with pytest.raises(CaseError, match=r"periods\.0\.case\.horizon"):
         load_pathway(bad)
+
+
+def test_full_year_of_identical_days_matches_the_typical_days(tmp_path, capsys):
+    """Ten days of one repeated day (daily demand and price profiles): each period's typical days stand for
+    it exactly, so the dispatch of every hour with the pathway's capacities held costs what the pathway's period
+    does; `dhopt pathway --full-year` prints the table and writes its files."""
+    from dhopt.cli import main
+
+    wave = np.tile(np.sin(np.arange(24) / 24 * 2 * np.pi), 10)
+    case = one_zone_case(tmp_path, [{"year": 2030}, {"year": 2035, "demand_scale": 1.5}], {"end_year": 2040})
+    write_series(tmp_path, 240, electricity_price_EUR_per_MWh=60.0 + 40.0 * wave, residential=(1 + 0.2 * wave) / 8760)
+    text = case.read_text().replace(f"hours = {HOURS}", 'hours = 240\nmethod = "two_stage"\ntypical_days = 2')
+    case.write_text(text)
+    out = tmp_path / "out"
+    assert main(["pathway", str(case), "--full-year", "--out", str(out), "--mip-gap", "1e-7"]) == 0
+    printed = capsys.readouterr().out
+    assert "value of planning ahead" in printed and "full year" in printed
+    table = pd.read_csv(out / "pathway.csv")
+    assert table["full_year_annual_cost_EUR"].to_numpy() == pytest.approx(table["annual_cost_EUR"].to_numpy(), rel=1e-6)
+    assert table["alone_annual_cost_EUR"].to_numpy() == pytest.approx(table["annual_cost_EUR"].to_numpy(), rel=1e-9)
+    assert (out / "pathway.png").stat().st_size > 0
+    assert set(pd.read_csv(out / "plans.csv")["plan"]) == {"pathway", "at once", "myopic"}

@@ -189,8 +189,10 @@ def solve_pathway(
     """The pathway, the build-at-once and the myopic plans, and the check of each period alone."""
     say = progress or (lambda line: None)
     plans: dict[str, Plan] = {}
-    for name, planner in (("myopic", myopic_plan), ("pathway", pathway_plan), ("at once", at_once_plan)):
-        plan = planner(pi, options) if name == "myopic" else planner(pi, options, plans["myopic"])
+    # the myopic plan is quick and starts the pathway; the pathway's largest capacities start the plan at once
+    for name, planner, start in (("myopic", myopic_plan, None), ("pathway", pathway_plan, "myopic"),
+                                 ("at once", at_once_plan, "pathway")):  # fmt: skip
+        plan = planner(pi, options) if start is None else planner(pi, options, plans[start])
         plans[name] = plan
         say(f"{name:<9} {plan.report.solve_s:7.2f} s  {plan.report.status}, gap {plan.report.gap:.2%}, "
             f"{plan.cost_EUR:,.0f} EUR discounted to {pi.years[0]}")  # fmt: skip

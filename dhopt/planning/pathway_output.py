@@ -93,3 +93,56 @@ def write_pathway(out_dir: Path, answer: PathwayAnswer, title: str) -> list[Path
         write_table(out_dir / "builds.csv", all_builds(answer)),
         write_figure(out_dir / "pathway.png", pathway_figure(answer, title)),
     ]
+
+
+NUMBERS = {  # column: (heading, scale) of the printed table
+    "hp_capacity_MW": ("heat pumps MW", 1.0),
+    "storage_capacity_MWh": ("storage MWh", 1.0),
+    "new_production_capacity_MW": ("new units MW", 1.0),
+    "heat_delivered_MWh": ("heat GWh/yr", 1e-3),
+    "homes_heated_by_campus": ("homes by waste heat", 1.0),
+    "annual_cost_EUR": ("cost MEUR/yr", 1e-6),
+    "co2_t": ("CO2 t/yr", 1.0),
+    "gas_share": ("gas %", 100.0),
+}
+FULL_YEAR = {
+    "full_year_heat_delivered_MWh": ("heat GWh/yr", 1e-3),
+    "full_year_unmet_demand_MWh": ("unmet MWh/yr", 1.0),
+    "full_year_homes_heated_by_campus": ("homes by waste heat", 1.0),
+    "full_year_annual_cost_EUR": ("cost MEUR/yr", 1e-6),
+    "full_year_co2_t": ("CO2 t/yr", 1.0),
+    "full_year_gas_share": ("gas %", 100.0),
+}
+
+
+def _numbers(table: pd.DataFrame, columns: dict) -> str:
+    shown = pd.DataFrame({"year": table["year"]} | {head: table[c] * k for c, (head, k) in columns.items()})
+    return shown.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
+
+
+def summary_lines(pi, answer: PathwayAnswer) -> list[str]:
+    """What `dhopt pathway` prints: builds per period, the per-period table, the plans and what they count."""
+    table = period_table(answer)
+    lines = [f"built {row.year}: {row.built}" for row in table.itertuples()]
+    lines += [_numbers(table, NUMBERS)]
+    if "full_year_annual_cost_EUR" in table:
+        lines += ["full year, every hour with the pathway's capacities held:", _numbers(table, FULL_YEAR)]
+    costs = plan_costs(answer).set_index("plan")
+    pathway = costs.loc["pathway"]
+    lines.append(
+        f"pathway  {pathway['discounted_cost_EUR'] / 1e6:8.2f} MEUR discounted cost {pi.years[0]}-{pi.end_year - 1} "
+        f"(overnight investment {pathway['investment_EUR'] / 1e6:.2f} MEUR, salvage {pathway['salvage_EUR'] / 1e6:.2f})"
+    )
+    for name in ("at once", "myopic"):
+        row = costs.loc[name]
+        lines.append(f"{name:<8} {row['discounted_cost_EUR'] / 1e6:8.2f} MEUR: {row['more_than_pathway_EUR'] / 1e6:+.2f} "
+                     "MEUR against the pathway (the value of planning ahead)")  # fmt: skip
+    gap = max(plan.report.gap for plan in answer.plans.values())
+    days = len(pi.inputs[0].weight_h) // 24
+    stage = f"{days - 1} typical days + peak day" if pi.inputs[0].period_hours else "every hour of its horizon"
+    lines.append(
+        f"each period's figures are per year, on its {stage}; costs discounted to "
+        f"{pi.years[0]} at {pi.discount_rate:.0%}, each build's annuities from its period to {pi.end_year - 1}, the "
+        f"rest of them its salvage value; MIP gaps up to {gap:.2%} (a plan's cost is at most that above its optimum)"
+    )
+    return lines
