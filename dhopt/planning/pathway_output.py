@@ -10,6 +10,7 @@ import pandas as pd
 from dhopt.planning.output import write_figure, write_table
 from dhopt.planning.pathway import PathwayAnswer
 
+PLAN_COLOURS = {"pathway": "tab:green", "at once": "tab:gray", "myopic": "tab:orange"}
 SHORT = {
     "campus.hp_capacity_MW": ("heat pump", "MW"),
     "campus.units": ("heat-pump units", ""),
@@ -72,9 +73,13 @@ def pathway_figure(answer: PathwayAnswer, title: str) -> plt.Figure:
     twin.set_ylabel("gas share [%]")
     left.set_ylabel("capacity in place [MW]")
     left.set_title("pathway: capacity in place per period")
-    left.legend(loc="upper left", fontsize=8)
+    handles = left.get_legend_handles_labels()
+    extra = twin.get_legend_handles_labels()
+    left.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper center", fontsize=8, framealpha=0.9)
+    left.set_ylim(0, 1.35 * float((periods["hp_capacity_MW"] + periods["new_production_capacity_MW"]).max() or 1.0))
     costs = plan_costs(answer)
-    right.bar(costs["plan"], costs["discounted_cost_EUR"] / 1e6, color=["tab:green", "tab:gray", "tab:orange"])
+    colours = costs["plan"].map(PLAN_COLOURS).tolist()
+    right.bar(costs["plan"], costs["discounted_cost_EUR"] / 1e6, color=colours)
     for x, row in costs.iterrows():
         right.annotate(f"+{row['more_than_pathway_EUR'] / 1e6:.2f}", (x, row["discounted_cost_EUR"] / 1e6),
                        ha="center", va="bottom", fontsize=8)  # fmt: skip
