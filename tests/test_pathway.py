@@ -140,6 +140,9 @@ def test_a_limit_per_period_and_bad_input(tmp_path):
     bad = one_zone_case(tmp_path, [{"year": 2030, "case": {"horizon": {"hours": 48}}}])
     with pytest.raises(CaseError, match=r"periods\.0\.case\.horizon"):
         load_pathway(bad)
+    gone = one_zone_case(tmp_path, [{"year": 2030, "retired_plants": ["S"]}])
+    with pytest.raises(CaseError, match=r"periods\.0\.retired_plants': expected plant ids .* got 'S'"):
+        pathway_inputs(load_pathway(gone))
 
 
 def test_full_year_of_identical_days_matches_the_typical_days(tmp_path, capsys):
@@ -162,3 +165,5 @@ def test_full_year_of_identical_days_matches_the_typical_days(tmp_path, capsys):
     assert table["alone_annual_cost_EUR"].to_numpy() == pytest.approx(table["annual_cost_EUR"].to_numpy(), rel=1e-9)
     assert (out / "pathway.png").stat().st_size > 0
     assert set(pd.read_csv(out / "plans.csv")["plan"]) == {"pathway", "at once", "myopic"}
+    builds = pd.read_csv(out / "builds.csv")
+    assert builds.columns.is_unique and builds["plan"].isin(["pathway", "at once", "myopic"]).all()

@@ -57,7 +57,7 @@ def all_builds(answer: PathwayAnswer) -> pd.DataFrame:
     """Every build of every plan: plan, variable, index, year, amount, investment and salvage [EUR]."""
     frames = [plan.builds.assign(plan=name) for name, plan in answer.plans.items()]
     table = pd.concat(frames, ignore_index=True)
-    return table.assign(index=table["index"].astype(str))[["plan", *frames[0].columns]]
+    return table.assign(index=table["index"].astype(str))[["plan", *answer.pathway.builds.columns]]
 
 
 def pathway_figure(answer: PathwayAnswer, title: str) -> plt.Figure:
