@@ -78,13 +78,21 @@ def common_reduction(prepared: list[Inputs]) -> list[Inputs]:
     reduced = [merge_zones(prune_options(inputs, need), need) for inputs in shaped]
     first = reduced[0]
     for inputs in reduced[1:]:
-        same = inputs.nodes.equals(first.nodes) and inputs.options.index.equals(first.options.index)
-        if not same or not inputs.pipes.index.equals(first.pipes.index):
+        differ = [name for name, index in _shape(inputs).items() if not index.equals(_shape(first)[name])]
+        if differ:
             raise CaseError(
-                f"{first.scalars.name}: the periods reduce to different networks (a consumer with no pipe?); "
-                "every period must keep the same nodes and pipes"
+                f"{first.scalars.name}: period {inputs.scalars.name} differs from the first in its {', '.join(differ)}; "
+                "every period must keep the same zones, pipes, DN choices, storage sites and new units"
             )
     return reduced
+
+
+def _shape(inputs: Inputs) -> dict[str, pd.Index]:
+    """What must be the same in every period for the staged variables to link."""
+    return {
+        "zones": inputs.nodes, "pipes": inputs.pipes.index, "DN choices": inputs.options.index,
+        "storage sites": inputs.storage_sites.index, "new units": inputs.units.index, "pits": inputs.pits.index,
+    }  # fmt: skip
 
 
 def _unit_items(case) -> pd.DataFrame:
