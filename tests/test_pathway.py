@@ -130,13 +130,17 @@ def test_capacities_never_fall_except_at_retirement(tmp_path):
     assert late["salvage_EUR"].sum() == pytest.approx(salvage, rel=1e-9)
 
 
-def test_a_limit_per_period_and_bad_input(tmp_path):
-    """max_MW_per_period caps each period's build; a period override of a fixed section is one line."""
+@pytest.mark.parametrize("limit", ["max_MW_per_period", "max_investment_EUR_per_period"])
+def test_a_limit_per_period_and_bad_input(tmp_path, limit):
+    """A limit of 3 MW, or of 3 MW's overnight investment (3 x the case's EUR/MW), caps each period's heat
+    pump (4 MW, then 8 MW of load, so it binds in both); a period override of a fixed section is one line."""
     periods = [{"year": 2030}, {"year": 2035, "demand_scale": 2.0}]
-    case = one_zone_case(tmp_path, periods, {"end_year": 2040, "max_MW_per_period": 3.0})
+    value = 3.0 if limit == "max_MW_per_period" else 3.0 * 670_000.0  # the default investment_EUR_per_MW
+    case = one_zone_case(tmp_path, periods, {"end_year": 2040, limit: value})
     plan = pathway_plan(pathway_inputs(load_pathway(case)), OPTIONS)
     per_year = plan.builds.query("variable == 'campus.hp_capacity_MW'").groupby("year")["amount"].sum()
-    assert per_year.max() == pytest.approx(3.0, abs=1e-6) and len(per_year) == 2
+    assert per_year.to_numpy() == pytest.approx([3.0, 3.0], abs=1e-6)
+    assert plan.builds["investment_EUR"].sum() == pytest.approx(6.0 * 670_000.0, rel=1e-9)
     bad = one_zone_case(tmp_path, [{"year": 2030, "case": {"horizon": {"hours": 48}}}])
     with pytest.raises(CaseError, match=r"periods\.0\.case\.horizon"):
         load_pathway(bad)
