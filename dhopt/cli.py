@@ -405,6 +405,41 @@ def _add_hydraulics_command(commands) -> None:
     hydraulics.set_defaults(handler=_hydraulics)
 
 
+PATHWAY_MIP_GAP = 0.01  # `dhopt pathway`'s default relative MIP gap per plan [-]
+
+
+def _add_pathway_command(commands) -> None:
+    """pathway: a staged build-out over investment periods."""
+    pathway = _command(
+        commands, "pathway", "what to build in which period of a build-out pathway, and the value of planning ahead",
+        "Solves the periods of a pathway case ([[periods]]) together, then the same with everything built at once "
+        "and myopically (each period alone); prints a table per period and writes pathway.csv, plans.csv, "
+        f"builds.csv and pathway.png. Default MIP gap {PATHWAY_MIP_GAP:g} per plan.",
+    )  # fmt: skip
+    _case_argument(pathway)
+    pathway.add_argument("--full-year", action="store_true", help="also dispatch every period's full year with "
+                         "the pathway's capacities of then held")  # fmt: skip
+    pathway.add_argument("--typical-days", type=whole_number(1), metavar="N", help="typical days per period "
+                         "(default: the case's [horizon] typical_days)")  # fmt: skip
+    _out_option(pathway, "directory for the tables and figure (default results/CASE-pathway)")
+    _solver_options(pathway, "plan")
+    pathway.set_defaults(handler=_pathway, out_name="pathway")
+
+
+def _pathway(args) -> None:
+    from dhopt.pathway_case import load_pathway
+    from dhopt.planning.pathway import solve_pathway
+    from dhopt.planning.pathway_inputs import pathway_inputs
+    from dhopt.planning.pathway_output import summary_lines, write_pathway
+
+    args.mip_gap = PATHWAY_MIP_GAP if args.mip_gap is None else args.mip_gap
+    pi = pathway_inputs(load_pathway(args.case), args.typical_days)
+    answer = solve_pathway(pi, solve_options(args), full_year=args.full_year, progress=print)
+    print("\n".join(summary_lines(pi, answer)))
+    written = write_pathway(_out_dir(args, args.case), answer, f"{args.case.stem}: build-out pathway")
+    print("written: " + ", ".join(str(p) for p in written))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `dhopt` argument parser; each subcommand's handler is in ``args.handler``."""
     parser = Parser(
@@ -415,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
     _add_case_commands(commands)
     _add_planning_commands(commands)
+    _add_pathway_command(commands)
     _add_hydraulics_command(commands)
     _add_validation_command(commands)
     _add_export_gis_command(commands)

@@ -25,7 +25,12 @@ from dhopt.model.storage import add_pit_storage, add_storage, set_pit_bounds, se
 
 def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     """Assemble the planning model for `inputs`: MW and MWh throughout, EUR per year in the objective."""
-    m = pyo.ConcreteModel(name=inputs.scalars.name)
+    return add_components(pyo.ConcreteModel(name=inputs.scalars.name), inputs)
+
+
+def add_components(m: pyo.Block, inputs: Inputs) -> pyo.Block:
+    """Every component of the model of `inputs` on `m` (a model, or a block of one: a period of
+    `dhopt.planning.pathway_model`), in the build order of the module doc; `m.cost` is its objective."""
     m.T = pyo.RangeSet(0, len(inputs.weight_h) - 1, doc="time step (position in the horizon)")
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)

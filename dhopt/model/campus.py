@@ -65,7 +65,7 @@ def set_campus_bounds(b: pyo.Block, inputs: Inputs) -> None:
         if unit_MW:
             most = math.ceil(hp_max[s] / unit_MW - 1e-9)
             b.units[s].setub(most)
-            for t in b.model().T:
+            for t in b.parent_block().T:
                 b.units_on[s, t].setub(most)
             b.hp_capacity_MW[s].setub(most * unit_MW)
         else:

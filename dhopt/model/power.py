@@ -148,6 +148,6 @@ def set_power_bounds(b: pyo.Block, inputs: Inputs) -> None:
         limit = float(sites.at[c, "import_max_MW"])
         curtailable = min(float(sites.at[c, "curtailable"]), 1.0)
         load = it[c].to_numpy()
-        for t in b.model().T:
+        for t in b.parent_block().T:
             b.import_MW[c, t].setub(None if limit == float("inf") else limit)
             b.curtailed_MW[c, t].setub(curtailable * float(load[t]))
