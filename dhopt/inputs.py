@@ -24,6 +24,7 @@ from dhopt import physics
 from dhopt.case import Case
 from dhopt.cooling import cooling_default
 from dhopt.errors import CaseError
+from dhopt.fleet_inputs import fleet_tables
 from dhopt.network import Network
 from dhopt.power_inputs import POWER_COLUMNS, hourly_power, power_table
 from dhopt.production_inputs import co2_price_EUR_per_t, phase_out, pit_tables, unit_tables
@@ -88,6 +89,8 @@ class Scalars:
     max_pressure_drop_Pa_per_m: float = declared("hydraulic basis: frictional pressure drop at capacity [Pa/m]")
     max_velocity_m_per_s: float = declared("hydraulic basis: largest mean velocity [m/s]")
     roughness_m: float = declared("absolute roughness of the pipe wall [m]")
+    fleet_flexible_share: float = declared("share of the fleet's compute that may run on any unit [-]")
+    fleet_deferrable: bool = declared("the fleet's flexible compute may also move within each day")
 
     def pipe_annual_EUR(self, length_m: np.ndarray, dn_mm: np.ndarray) -> np.ndarray:
         """Annual cost of new pipes: a L (c_fixed + c_dn DN) [EUR/yr]."""
@@ -154,6 +157,18 @@ class Inputs:
     )
     pv_yield_MW_per_MWp: pd.DataFrame = declared("time x campus of `power`: PV AC output per MWp (pvlib) [MW/MWp]")
     it_load_MW: pd.DataFrame = declared("time x campus of `power`: IT load to serve, IT load x utilisation [MW]")
+    fleet: pd.DataFrame = declared(
+        "fleet unit (dhopt/model/fleet.py): host, node, it_MW, recovered_share, export, hp_max_MW [MW], "
+        "annual_EUR_per_MW [EUR/yr per MW], variable_om_EUR_per_MWh, investment_EUR_per_MW (`dhopt.fleet_inputs`)"
+    )
+    fleet_demand_MW: pd.DataFrame = declared("time x fleet unit: heat demand of the unit's host building [MW]")
+    fleet_el_per_heat_building: pd.DataFrame = declared(
+        "time x fleet unit: electricity per heat to the host, 1/COP or 0 for direct exchange [-]"
+    )
+    fleet_el_per_heat_network: pd.DataFrame = declared(
+        "time x fleet unit: electricity per heat into the network, 1/COP or 0 for direct exchange [-]"
+    )
+    fleet_compute_MW: pd.Series = declared("the fleet's total IT load in each step [MW IT]")
     pipes: pd.DataFrame = declared("id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's)")
     options: pd.DataFrame = declared(
         "(pipe, dn): capacity_MW_per_K, limit_MW_per_K, loss_MW_per_K, annual_cost_EUR (an existing pipe: its "
@@ -208,6 +223,10 @@ class Inputs:
                 "heat_price_index_EUR_per_MWh",
                 "pv_yield_MW_per_MWp",
                 "it_load_MW",
+                "fleet_demand_MW",
+                "fleet_el_per_heat_building",
+                "fleet_el_per_heat_network",
+                "fleet_compute_MW",
             )
         }
         return replace(
@@ -507,6 +526,8 @@ def case_scalars(case: Case) -> Scalars:
         max_pressure_drop_Pa_per_m=spec.pipes.max_pressure_drop_Pa_per_m,
         max_velocity_m_per_s=spec.pipes.max_velocity_m_per_s,
         roughness_m=spec.pipes.roughness_mm * 1e-3,
+        fleet_flexible_share=spec.fleet.flexible_share if spec.fleet else 0.0,
+        fleet_deferrable=bool(spec.fleet and spec.fleet.deferrable),
     )
 
 
@@ -613,6 +634,7 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         power_cost=power_cost,
         pv_yield_MW_per_MWp=pv_yield,
         it_load_MW=it_load,
+        **fleet_tables(case, network, consumers, profile_share, supply),
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),

@@ -36,11 +36,13 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
     investment += [*m.production.capacity_MW.values(), *m.pits.capacity_MWh.values(), *m.pits.built.values()]
     investment += [getattr(m.power, name)[c] for name in POWER_CAPACITIES for c in m.power.C]
+    investment += list(m.fleet.hp_capacity_MW.values())
     if m.find_component("co2_excess_t") is not None:
         investment.append(m.co2_excess_t)
     hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
     hourly += [(m.production.heat_MW, m.production.U)]
     hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
+    hourly += [(m.fleet.building_MW, m.fleet.U), (m.fleet.export_MW, m.fleet.U)]
     operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
@@ -59,6 +61,18 @@ def unit_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     return price / inputs.unit_cop.to_numpy() + vom[None, :]
 
 
+def fleet_el_per_heat(inputs: Inputs) -> np.ndarray:
+    """Electricity per heat of the fleet's heat to the hosts and into the network, time x (2 x unit) [-]."""
+    return np.hstack([inputs.fleet_el_per_heat_building.to_numpy(), inputs.fleet_el_per_heat_network.to_numpy()])
+
+
+def fleet_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
+    """Operating cost of a MWh of fleet heat, time x (2 x unit): p_t e_ut + v_u where a heat pump lifts it."""
+    per_heat = fleet_el_per_heat(inputs)
+    vom = np.tile(inputs.fleet["variable_om_EUR_per_MWh"].to_numpy(dtype=float), 2)[None, :]
+    return inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * per_heat + vom * (per_heat > 0)
+
+
 def _on_grid(inputs: Inputs) -> np.ndarray:
     """1 for a campus whose heat pumps buy from the grid directly, 0 for one with its own power side."""
     return (~inputs.sources.index.isin(inputs.power.index)).astype(float)[None, :]
@@ -72,15 +86,16 @@ def _operation(
     unmet: float,
     unit: np.ndarray,
     power: np.ndarray,
+    fleet: np.ndarray,
 ) -> np.ndarray:
     """w_t x [hp (time x source), plant (time x plant), unmet, unit (time x unit), power (time x
-    `POWER_OPERATION` x campus)] in the order of `cost_variables`' operation."""
+    `POWER_OPERATION` x campus), fleet (time x (2 x unit))] in the order of `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
     units = inputs.unit_cop.columns.get_indexer(list(m.production.U))
     unmet_block = np.full((len(weight), len(m.D)), unmet)
-    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power])).ravel()
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power, fleet])).ravel()
 
 
 def _power_operation(inputs: Inputs, import_per_MWh: np.ndarray, per_campus: list[np.ndarray]) -> np.ndarray:
@@ -112,6 +127,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
             inputs.pit_cost["annual_EUR_per_MWh"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             inputs.pit_cost["fixed_annual_EUR"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             _power_capacity_cost(inputs),
+            inputs.fleet["annual_EUR_per_MW"].to_numpy(dtype=float),
             [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
         ]
     )
@@ -123,7 +139,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
     )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power,
+        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power, fleet_cost_EUR_per_MWh(inputs),
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
     return investment, operation, float(inputs.forced_cost_EUR)
@@ -140,7 +156,8 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
     units = g / inputs.unit_cop.to_numpy()
     power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0])
     hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
-    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power)
+    fleet = g * fleet_el_per_heat(inputs)
+    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power, fleet)
 
 
 def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -150,7 +167,7 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
         return cost_coefficients(m, inputs)
     capped = m.find_component("co2_excess_t") is not None
     sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(m.production.U) + 2 * len(m.pits.K)
-    sized += len(POWER_CAPACITIES) * len(m.power.C)
+    sized += len(POWER_CAPACITIES) * len(m.power.C) + len(m.fleet.U)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     return investment, co2_operation(m, inputs, inputs.scalars.unmet_co2_t_per_MWh), 0.0
 
