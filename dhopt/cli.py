@@ -316,7 +316,14 @@ def _add_planning_commands(commands) -> None:
     _case_argument(connect, optional=True)
     connect.add_argument("--upgrades", type=whole_number(0), default=5, metavar="N", help="bottlenecks valued by "
                          "a re-solve each (default 5)")  # fmt: skip
+    layouts = _command(
+        commands, "compare-layouts", "one campus against a fleet of small units in buildings, same compute",
+        "Solves the case's district with its campus running the fleet's compute demand, then with the fleet "
+        "instead; tabulates cost, heat reused, grid peak, CO2 and new pipes; writes layouts.csv.",
+    )  # fmt: skip
+    _case_argument(layouts)
     for parser, name, handler, each in (
+        (layouts, "layouts", _compare_layouts, "layout"),
         (curve, "export-curve", _export_curve, "point"),
         (pareto, "pareto", _pareto, "point"),
         (regimes, "regimes", _regimes, "regime"),
@@ -594,6 +601,16 @@ def _connect(args) -> None:
     plan = plan_connection(case, solve_options(args), args.upgrades, print)
     written = write_connection(_out_dir(args, case), plan)
     print("\n".join(summary(plan)))
+    print("written: " + ", ".join(str(p) for p in written))
+
+
+def _compare_layouts(args) -> None:
+    from dhopt.case import load_case
+    from dhopt.planning.layouts import compare_layouts, summary, write_layouts
+
+    table = compare_layouts(args.case, solve_options(args), print)
+    written = write_layouts(_out_dir(args, args.case), table)
+    print("\n".join(summary(table, load_case(args.case).hours)))
     print("written: " + ", ".join(str(p) for p in written))
 
 
