@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dhopt.errors import CaseError, DhoptError, SolverError
-from dhopt.kpi_format import horizon_note, kpi
+from dhopt.kpi_format import FLEET_SHOWN, horizon_note, kpi
 
 if TYPE_CHECKING:
     from dhopt.solve import SolveOptions
@@ -113,6 +113,7 @@ POWER_SHOWN = (
 def format_kpis(figures: dict[str, float]) -> str:
     """One line per KPI: label, value, unit (new production's and the power side's too, when the case has them)."""
     shown = KPIS_SHOWN + production_shown(figures) + (POWER_SHOWN if "it_served_MWh" in figures else ())
+    shown += FLEET_SHOWN if "fleet_units" in figures else ()
     lines, width = [], max(len(kpi(key).label) for key in shown)
     for key in shown:
         item = kpi(key)
@@ -459,6 +460,10 @@ def _run(args) -> None:
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]
+    fleet = built["component"] == "fleet_heat_pump"  # one line for the fleet, not one entry per unit
+    if fleet.any():
+        print(f"\nfleet: {fleet.sum()} units with a small heat pump, {built.loc[fleet, 'value'].sum():,.2f} MW in all")
+    built = built[~fleet]
     print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
     if args.report:
         from dhopt.report import write_report

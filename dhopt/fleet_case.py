@@ -55,6 +55,11 @@ class Fleet(BaseModel):
         "default: the network supply temperature [degC]",
     )
     export: bool = Field(True, description="surplus heat goes into the network at the host's node; false: rejected")
+    replaces_campus: bool = Field(
+        False,
+        description="the fleet runs instead of the network's campuses: their source nodes recover no heat "
+        "(`dhopt compare-layouts` still compares the two)",
+    )
 
     @model_validator(mode="after")
     def _one_source_of_units(self):

@@ -575,6 +575,9 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     nodes = network.nodes.index.rename("node")
     consumers = consumer_table(case, network)
     sources, source_heat, cop, direct = _sources(case, network, supply)
+    if case.spec.fleet is not None and case.spec.fleet.replaces_campus:  # the campuses' source nodes stay, cold
+        sources = sources.iloc[:0]
+        source_heat, cop, direct = (frame.iloc[:, :0] for frame in (source_heat, cop, direct))
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
     scalars = case_scalars(case)
     profile_share = _profile_share(case, consumers)

@@ -403,6 +403,11 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
     rows += [
         ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
     ]
+    if "fleet_hp_capacity_MW" in ds:
+        rows += [
+            ("fleet_heat_pump", u, "capacity_MW", float(v))
+            for u, v in zip(ds["fleet_unit"].values, ds["fleet_hp_capacity_MW"].values)
+        ]
     rows += [
         ("new_production", u, "capacity_MW", float(v)) for u, v in zip(ds["unit"].values, ds["unit_capacity_MW"].values)
     ]

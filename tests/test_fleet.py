@@ -12,6 +12,7 @@ from dhopt.errors import CaseError
 from dhopt.fleet_costs import small_heat_pump_cost
 from dhopt.inputs import prepare_inputs
 from dhopt.network import load_network
+from dhopt.planning.layouts import compare_layouts
 from dhopt.run import solve_case
 
 HOURS = 48
@@ -119,3 +120,26 @@ def test_a_unit_on_an_unknown_host_is_one_line(tmp_path):
     assert error.value.problems == [
         f"{tmp_path / 'units.csv'}: row 3: field 'host': expected a consumer node of the network, got 'X'"
     ]
+
+
+def test_compare_layouts_same_compute_one_campus_or_units(tmp_path):
+    # 1 MW of compute: at a campus S behind a candidate pipe, or on a unit in A (2 MW of demand): all the
+    # heat is used either way (1 MW x 8,760 h); only the campus needs the pipe
+    nodes = [
+        ("S", 0, 0, {"kind": "source", "it_load_MW": 5.0, "cooling": "liquid", "recovered_share": 1.0}),
+        ("A", 100, 0, consumer(2.0)),
+        ("G", 100, 10, {"kind": "plant", "technology": "gas_boiler", "capacity_MW": 5.0}),
+    ]
+    pipes = [
+        ("C", "S", "A", {"status": "candidate", "length_m": 100.0}),
+        ("PG", "G", "A", {"status": "existing", "dn": 150, "length_m": 10.0}),
+    ]
+    network = write_network(tmp_path, nodes, pipes)
+    fleet = {"unit_it_MW": 1.0, "compute_demand_MW": 1.0, "replaces_campus": True, **DIRECT}
+    case = write_case(tmp_path, network, write_series(tmp_path, HOURS), HOURS, fleet=fleet)
+    loaded = load_case(case)
+    assert prepare_inputs(loaded, load_network(loaded.network_path)).sources.empty  # the fleet alone in `run`
+    table = compare_layouts(case).set_index("layout")
+    np.testing.assert_allclose(table["campus_heat_reused_MWh"], [HOURS_PER_YEAR, HOURS_PER_YEAR], rtol=1e-5)
+    assert table.loc["campus", "new_pipes"] == 1 and table.loc["fleet", "new_pipes"] == 0
+    assert table.loc["campus", "new_pipe_km"] == pytest.approx(0.1)

@@ -70,7 +70,7 @@ def _add_compute(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs) -> None:
     fixed_share = 1.0 - inputs.scalars.fleet_flexible_share
     base = np.outer(compute, it_max / it_max.sum()) if len(it_max) else np.zeros((len(compute), 0))
     col = {u: i for i, u in enumerate(inputs.fleet.index)}
-    free = inputs.scalars.fleet_flexible_share > 0
+    free = inputs.scalars.fleet_flexible_share > 0 and len(it_max) > 0
     low = fixed_share * base if free else base
     b.it_MW = pyo.Var(
         b.U,

@@ -13,12 +13,13 @@ electric boilers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dhopt.case import load_case
+from dhopt.case import Case, load_case
 from dhopt.data import DEFAULT_CASE
 from dhopt.errors import CaseError
 from dhopt.inputs import Inputs, prepare_inputs
@@ -59,6 +60,16 @@ def fleet_layout(inputs: Inputs) -> Inputs:
     return without_campus(inputs).with_(scalars=inputs.scalars, **{name: getattr(inputs, name) for name in names})
 
 
+def with_campus(case: Case) -> Case:
+    """`case` with its campuses recovering heat (a fleet's ``replaces_campus`` set false), so that both
+    layouts can be formed from its inputs."""
+    fleet = case.spec.fleet
+    if fleet is None or not fleet.replaces_campus:
+        return case
+    spec = case.spec.model_copy(update={"fleet": fleet.model_copy(update={"replaces_campus": False})})
+    return replace(case, spec=spec)
+
+
 def layout_row(name: str, solution: Solution) -> dict:
     """A layout's figures: cost [EUR/yr], heat reused [MWh/yr], homes, grid peak [MW], CO2 [t/yr], new pipes."""
     k, ds = solution.kpis, solution.dataset
@@ -84,7 +95,7 @@ def compare_layouts(
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """One row per layout (`layout_row`): ``campus`` and ``fleet`` on the same district and compute demand."""
-    case = load_case(case_path or DEFAULT_CASE)
+    case = with_campus(load_case(case_path or DEFAULT_CASE))
     network = load_network(case.network_path, case.spec.network_options)
     prepared = prepare_inputs(case, network)
     if prepared.sources.empty or prepared.fleet.empty or not prepared.power.empty:
