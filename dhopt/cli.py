@@ -464,7 +464,10 @@ def _run(args) -> None:
     if fleet.any():
         print(f"\nfleet: {fleet.sum()} units with a small heat pump, {built.loc[fleet, 'value'].sum():,.2f} MW in all")
     built = built[~fleet]
-    print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
+    if built.empty:
+        print("\ndesign: no campus heat pump, storage, new production or pipe built")
+    else:
+        print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
     if args.report:
         from dhopt.report import write_report
 

@@ -20,6 +20,7 @@ from dhopt.errors import CaseError
 from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
 from dhopt.fleet_kpis import fleet_kpis
 from dhopt.inputs import Inputs, installed_options
+from dhopt.model.fleet import MOVE_EUR_PER_MWH
 from dhopt.power_kpis import power_kpis
 from dhopt.production_kpis import new_production_kpis
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
@@ -351,7 +352,9 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     investment = float(pyo.value(model.investment_EUR)) - excess_EUR
     power = power_kpis(ds, inputs) if len(model.power.C) else {}
     lost_EUR = power.get("lost_compute_EUR", 0.0)  # a value the case gives, not money spent
+    moved_EUR = MOVE_EUR_PER_MWH * float(((ds["fleet_it_MW"] - ds["fleet_base_it_MW"]).clip(min=0.0) * w).sum())
     penalty = (unmet + cold) * scalars.unmet_penalty_EUR_per_MWh + excess_EUR + lost_EUR  # as the objective counts it
+    penalty += moved_EUR  # the tie-break on compute moved (`dhopt.model.fleet`): not money spent
     total = float(pyo.value(model.cost))
     delivered = demand - unmet
     result = {

@@ -10,7 +10,8 @@ For unit u (host building n) and step t [MW]:
 with x the IT load placed on the unit (capacity X_u, recovered share r), b the heat to the host (demand
 d), q the surplus into the network at the host's node (0 without export), e = 1/COP (0: direct exchange)
 and electricity e^b b + e^n q. Deferrable compute keeps each day's sum_t x_ut = sum_t D_t instead of each
-hour's, with sum_u x_ut <= sum_u X_u. Both b and q enter the heat balance at the host's node
+hour's, with sum_u x_ut <= sum_u X_u. The compute moved onto a unit, m_ut >= x_ut - x0_ut with x0_ut its
+share D_t X_u / sum X, costs `MOVE_EUR_PER_MWH`: among equally good plans, the one that moves least. Both b and q enter the heat balance at the host's node
 (`dhopt.model.balance`); the costs are in `dhopt.model.objective`.
 """
 
@@ -22,6 +23,9 @@ import pyomo.environ as pyo
 from dhopt.inputs import Inputs
 
 HOURS_PER_DAY = 24
+MOVE_EUR_PER_MWH = 0.01
+"""Tie-break cost of a MWh of compute moved onto a unit [EUR/MWh IT]: without it, a plan that moves compute for
+nothing costs the same as one that does not, and the hours and MW moved would be the solver's choice."""
 
 
 def add_fleet(m: pyo.ConcreteModel, inputs: Inputs) -> pyo.Block:
@@ -78,8 +82,11 @@ def _add_compute(m: pyo.ConcreteModel, b: pyo.Block, inputs: Inputs) -> None:
         bounds=lambda b, u, t: (float(low[t, col[u]]), float(it_max[col[u]]) if free else float(base[t, col[u]])),
         doc="IT load placed on the unit [MW IT]",
     )
+    b.M = pyo.Set(initialize=list(b.U) if free else [], doc="fleet units whose compute may move")
+    b.moved_in_MW = pyo.Var(b.M, m.T, within=pyo.NonNegativeReals, doc="IT load above the unit's share [MW IT]")
     if not free:
         return
+    b.moved = pyo.Constraint(b.M, m.T, rule=lambda b, u, t: b.moved_in_MW[u, t] >= b.it_MW[u, t] - base[t, col[u]])
     if inputs.scalars.fleet_deferrable:
         period = inputs.period_hours or HOURS_PER_DAY
         days = sorted({t // period for t in m.T})

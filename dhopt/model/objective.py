@@ -26,6 +26,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
+from dhopt.model.fleet import MOVE_EUR_PER_MWH
 from dhopt.model.power import CAPACITIES as POWER_CAPACITIES
 from dhopt.model.power import OPERATION as POWER_OPERATION
 
@@ -42,7 +43,7 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
     hourly += [(m.production.heat_MW, m.production.U)]
     hourly += [(getattr(m.power, name), m.power.C) for name in POWER_OPERATION]
-    hourly += [(m.fleet.building_MW, m.fleet.U), (m.fleet.export_MW, m.fleet.U)]
+    hourly += [(m.fleet.building_MW, m.fleet.U), (m.fleet.export_MW, m.fleet.U), (m.fleet.moved_in_MW, m.fleet.M)]
     operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
@@ -61,16 +62,22 @@ def unit_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     return price / inputs.unit_cop.to_numpy() + vom[None, :]
 
 
-def fleet_el_per_heat(inputs: Inputs) -> np.ndarray:
-    """Electricity per heat of the fleet's heat to the hosts and into the network, time x (2 x unit) [-]."""
-    return np.hstack([inputs.fleet_el_per_heat_building.to_numpy(), inputs.fleet_el_per_heat_network.to_numpy()])
+def fleet_el_per_heat(m: pyo.ConcreteModel, inputs: Inputs) -> np.ndarray:
+    """Electricity per heat of the fleet's heat to the hosts and into the network, and 0 for the compute
+    moved, time x (2 x unit + units whose compute may move) [-]."""
+    moved = np.zeros((len(inputs.weight_h), len(m.fleet.M)))
+    building, network = inputs.fleet_el_per_heat_building.to_numpy(), inputs.fleet_el_per_heat_network.to_numpy()
+    return np.hstack([building, network, moved])
 
 
-def fleet_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
-    """Operating cost of a MWh of fleet heat, time x (2 x unit): p_t e_ut + v_u where a heat pump lifts it."""
-    per_heat = fleet_el_per_heat(inputs)
-    vom = np.tile(inputs.fleet["variable_om_EUR_per_MWh"].to_numpy(dtype=float), 2)[None, :]
-    return inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * per_heat + vom * (per_heat > 0)
+def fleet_cost_EUR_per_MWh(m: pyo.ConcreteModel, inputs: Inputs) -> np.ndarray:
+    """Operating cost of a MWh of fleet heat, time x (2 x unit): p_t e_ut + v_u where a heat pump lifts it;
+    then of a MWh of compute moved, the tie-break `MOVE_EUR_PER_MWH`."""
+    per_heat = fleet_el_per_heat(m, inputs)
+    vom = np.tile(inputs.fleet["variable_om_EUR_per_MWh"].to_numpy(dtype=float), 2)
+    vom = np.r_[vom, np.full(len(m.fleet.M), MOVE_EUR_PER_MWH)][None, :]
+    moved = np.r_[np.zeros(2 * len(inputs.fleet)), np.ones(len(m.fleet.M))][None, :]
+    return inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * per_heat + vom * ((per_heat > 0) + moved)
 
 
 def _on_grid(inputs: Inputs) -> np.ndarray:
@@ -139,7 +146,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
     )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power, fleet_cost_EUR_per_MWh(inputs),
+        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power, fleet_cost_EUR_per_MWh(m, inputs),
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design: a constant
     return investment, operation, float(inputs.forced_cost_EUR)
@@ -156,7 +163,7 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
     units = g / inputs.unit_cop.to_numpy()
     power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0])
     hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
-    fleet = g * fleet_el_per_heat(inputs)
+    fleet = g * fleet_el_per_heat(m, inputs)
     return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power, fleet)
 
 
