@@ -542,7 +542,7 @@ def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
 def with_co2_weights(scalars: Scalars, plants: pd.DataFrame, electricity_per_heat: pd.Series, cop: pd.DataFrame):
     """`scalars` with the CO2 cap's excess cost and the CO2 objective's weight of unmet heat, from the
     largest CO2 per MWh of heat any producer emits, f = max(co2_p + g e_p, g / COP_min) [t/MWh] (`cop`:
-    campus heat pumps and new units):
+    campus heat pumps, new units and fleet units, 1/e; direct exchange counts as e = 0):
     excess cost = unmet penalty / (2 f) [EUR/t], so meeting the cap by leaving demand unmet (saving at
     most f per MWh) always costs more than the excess; unmet weight = max(10 f, 1) [t/MWh]."""
     g = scalars.grid_co2_t_per_MWh
@@ -606,6 +606,10 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     scale = 8760.0 / len(time)
     power, power_cost = power_table(case, sources)
     pv_yield, it_load = hourly_power(case, power, sources, network.nodes["profile"])
+    fleet = fleet_tables(case, network, consumers, profile_share, supply)
+    fleet_cop = [
+        1.0 / fleet[name].clip(lower=1e-9) for name in ("fleet_el_per_heat_building", "fleet_el_per_heat_network")
+    ]
     return Inputs(
         weight_h=np.full(len(time), scale),
         supply_degC=pd.Series(supply, index=time),
@@ -637,12 +641,12 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         power_cost=power_cost,
         pv_yield_MW_per_MWp=pv_yield,
         it_load_MW=it_load,
-        **fleet_tables(case, network, consumers, profile_share, supply),
+        **fleet,
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
         pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),
-        scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop], axis=1)),
+        scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop, *fleet_cop], axis=1)),
         forced_dn=None,
         forced_cost_EUR=0.0,
         period_hours=None,
