@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from dhopt.errors import CaseError
 from dhopt.files import input_file_problem, resolved
+from dhopt.fleet_case import Fleet
 from dhopt.power_case import Backup, Battery, Pv
 
 HOURS_PER_YEAR = 8760
@@ -529,6 +530,7 @@ class CaseSpec(_Section):
     pv: Pv | None = Field(None, description="on-site PV of every campus (dhopt/model/power.py)")
     battery: Battery | None = Field(None, description="battery of every campus (dhopt/model/power.py)")
     backup: Backup | None = Field(None, description="backup generator of every campus (dhopt/model/power.py)")
+    fleet: Fleet | None = Field(None, description="small data-center units in buildings (dhopt/model/fleet.py)")
 
     @property
     def own_power(self) -> bool:

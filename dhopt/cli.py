@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dhopt.errors import CaseError, DhoptError, SolverError
-from dhopt.kpi_format import horizon_note, kpi
+from dhopt.kpi_format import FLEET_SHOWN, horizon_note, kpi
 
 if TYPE_CHECKING:
     from dhopt.solve import SolveOptions
@@ -122,6 +122,7 @@ def format_kpis(figures: dict[str, float]) -> str:
     """One line per KPI: label, value, unit (new production's and the power side's too, when the case has them)."""
     shown = KPIS_SHOWN + production_shown(figures) + (POWER_SHOWN if "it_served_MWh" in figures else ())
     shown += EXPORT_SHOWN if "grid_export_limit_binding_h" in figures else ()
+    shown += FLEET_SHOWN if "fleet_units" in figures else ()
     lines, width = [], max(len(kpi(key).label) for key in shown)
     for key in shown:
         item = kpi(key)
@@ -325,7 +326,14 @@ def _add_planning_commands(commands) -> None:
     _case_argument(connect, optional=True)
     connect.add_argument("--upgrades", type=whole_number(0), default=5, metavar="N", help="bottlenecks valued by "
                          "a re-solve each (default 5)")  # fmt: skip
+    layouts = _command(
+        commands, "compare-layouts", "one campus against a fleet of small units in buildings, same compute",
+        "Solves the case's district with its campus running the fleet's compute demand, then with the fleet "
+        "instead; tabulates cost, heat reused, grid peak, CO2 and new pipes; writes layouts.csv.",
+    )  # fmt: skip
+    _case_argument(layouts)
     for parser, name, handler, each in (
+        (layouts, "layouts", _compare_layouts, "layout"),
         (curve, "export-curve", _export_curve, "point"),
         (pareto, "pareto", _pareto, "point"),
         (regimes, "regimes", _regimes, "regime"),
@@ -498,7 +506,14 @@ def _run(args) -> None:
     for line in unmet_summary(result.dataset) + bottlenecks(result.dataset) + [n for n in notes if n]:
         print(line)
     built = result.design[result.design["value"] > 0]
-    print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
+    fleet = built["component"] == "fleet_heat_pump"  # one line for the fleet, not one entry per unit
+    if fleet.any():
+        print(f"\nfleet: {fleet.sum()} units with a small heat pump, {built.loc[fleet, 'value'].sum():,.2f} MW in all")
+    built = built[~fleet]
+    if built.empty:
+        print("\ndesign: no campus heat pump, storage, new production or pipe built")
+    else:
+        print("\ndesign: " + "; ".join(f"{r.component} {r.id} {r.quantity}={r.value:,.1f}" for r in built.itertuples()))
     if args.report:
         from dhopt.report import write_report
 
@@ -640,6 +655,16 @@ def _connect(args) -> None:
     plan = plan_connection(case, solve_options(args), args.upgrades, print)
     written = write_connection(_out_dir(args, case), plan)
     print("\n".join(summary(plan)))
+    print("written: " + ", ".join(str(p) for p in written))
+
+
+def _compare_layouts(args) -> None:
+    from dhopt.case import load_case
+    from dhopt.planning.layouts import compare_layouts, summary, write_layouts
+
+    table = compare_layouts(args.case, solve_options(args), print)
+    written = write_layouts(_out_dir(args, args.case), table)
+    print("\n".join(summary(table, load_case(args.case).hours)))
     print("written: " + ", ".join(str(p) for p in written))
 
 

@@ -24,6 +24,7 @@ from dhopt import physics
 from dhopt.case import Case
 from dhopt.cooling import cooling_default
 from dhopt.errors import CaseError
+from dhopt.fleet_inputs import fleet_tables
 from dhopt.network import Network
 from dhopt.power_inputs import POWER_COLUMNS, hourly_power, power_table
 from dhopt.production_inputs import co2_price_EUR_per_t, phase_out, pit_tables, unit_tables
@@ -89,6 +90,8 @@ class Scalars:
     max_pressure_drop_Pa_per_m: float = declared("hydraulic basis: frictional pressure drop at capacity [Pa/m]")
     max_velocity_m_per_s: float = declared("hydraulic basis: largest mean velocity [m/s]")
     roughness_m: float = declared("absolute roughness of the pipe wall [m]")
+    fleet_flexible_share: float = declared("share of the fleet's compute that may run on any unit [-]")
+    fleet_deferrable: bool = declared("the fleet's flexible compute may also move within each day")
 
     def pipe_annual_EUR(self, length_m: np.ndarray, dn_mm: np.ndarray) -> np.ndarray:
         """Annual cost of new pipes: a L (c_fixed + c_dn DN) [EUR/yr]."""
@@ -163,6 +166,18 @@ class Inputs:
     )
     pv_yield_MW_per_MWp: pd.DataFrame = declared("time x campus of `power`: PV AC output per MWp (pvlib) [MW/MWp]")
     it_load_MW: pd.DataFrame = declared("time x campus of `power`: IT load to serve, IT load x utilisation [MW]")
+    fleet: pd.DataFrame = declared(
+        "fleet unit (dhopt/model/fleet.py): host, node, it_MW, recovered_share, export, hp_max_MW [MW], "
+        "annual_EUR_per_MW [EUR/yr per MW], variable_om_EUR_per_MWh, investment_EUR_per_MW (`dhopt.fleet_inputs`)"
+    )
+    fleet_demand_MW: pd.DataFrame = declared("time x fleet unit: heat demand of the unit's host building [MW]")
+    fleet_el_per_heat_building: pd.DataFrame = declared(
+        "time x fleet unit: electricity per heat to the host, 1/COP or 0 for direct exchange [-]"
+    )
+    fleet_el_per_heat_network: pd.DataFrame = declared(
+        "time x fleet unit: electricity per heat into the network, 1/COP or 0 for direct exchange [-]"
+    )
+    fleet_compute_MW: pd.Series = declared("the fleet's total IT load in each step [MW IT]")
     pipes: pd.DataFrame = declared(
         "id: from_node, to_node, length_m, status, dn, inner_diameter_m (NaN: the DN's); after reduction "
         "direction (+1: heat flows from -> to only, -1: to -> from only, 0: either way)"
@@ -234,6 +249,10 @@ class Inputs:
                 "pv_yield_MW_per_MWp",
                 "it_load_MW",
                 "tree_MW",
+                "fleet_demand_MW",
+                "fleet_el_per_heat_building",
+                "fleet_el_per_heat_network",
+                "fleet_compute_MW",
             )
         }
         return replace(
@@ -534,6 +553,8 @@ def case_scalars(case: Case) -> Scalars:
         max_pressure_drop_Pa_per_m=spec.pipes.max_pressure_drop_Pa_per_m,
         max_velocity_m_per_s=spec.pipes.max_velocity_m_per_s,
         roughness_m=spec.pipes.roughness_mm * 1e-3,
+        fleet_flexible_share=spec.fleet.flexible_share if spec.fleet else 0.0,
+        fleet_deferrable=bool(spec.fleet and spec.fleet.deferrable),
     )
 
 
@@ -548,7 +569,7 @@ def installed_options(options: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
 def with_co2_weights(scalars: Scalars, plants: pd.DataFrame, electricity_per_heat: pd.Series, cop: pd.DataFrame):
     """`scalars` with the CO2 cap's excess cost and the CO2 objective's weight of unmet heat, from the
     largest CO2 per MWh of heat any producer emits, f = max(co2_p + g e_p, g / COP_min) [t/MWh] (`cop`:
-    campus heat pumps and new units):
+    campus heat pumps, new units and fleet units, 1/e; direct exchange counts as e = 0):
     excess cost = unmet penalty / (2 f) [EUR/t], so meeting the cap by leaving demand unmet (saving at
     most f per MWh) always costs more than the excess; unmet weight = max(10 f, 1) [t/MWh]."""
     g = scalars.grid_co2_t_per_MWh
@@ -581,6 +602,9 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     nodes = network.nodes.index.rename("node")
     consumers = consumer_table(case, network)
     sources, source_heat, cop, direct = _sources(case, network, supply)
+    if case.spec.fleet is not None and case.spec.fleet.replaces_campus:  # the campuses' source nodes stay, cold
+        sources = sources.iloc[:0]
+        source_heat, cop, direct = (frame.iloc[:, :0] for frame in (source_heat, cop, direct))
     plants, plant_cost, plant_electricity = _plants(case, network, electricity)
     scalars = case_scalars(case)
     profile_share = _profile_share(case, consumers)
@@ -609,6 +633,10 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
     scale = 8760.0 / len(time)
     power, power_cost = power_table(case, sources)
     pv_yield, it_load = hourly_power(case, power, sources, network.nodes["profile"])
+    fleet = fleet_tables(case, network, consumers, profile_share, supply)
+    fleet_cop = [
+        1.0 / fleet[name].clip(lower=1e-9) for name in ("fleet_el_per_heat_building", "fleet_el_per_heat_network")
+    ]
     return Inputs(
         weight_h=np.full(len(time), scale),
         supply_degC=pd.Series(supply, index=time),
@@ -645,11 +673,12 @@ def prepare_inputs(case: Case, network: Network) -> Inputs:
         power_cost=power_cost,
         pv_yield_MW_per_MWp=pv_yield,
         it_load_MW=it_load,
+        **fleet,
         pipes=network.pipes[["from_node", "to_node", "length_m", "status", "dn", "inner_diameter_m"]],
         options=options,
         node_zone=pd.Series(nodes, index=nodes),
         pipe_members=pd.Series(network.pipes.index, index=network.pipes.index),
-        scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop], axis=1)),
+        scalars=with_co2_weights(scalars, plants, plant_electricity, pd.concat([cop, unit_cop, *fleet_cop], axis=1)),
         forced_dn=None,
         forced_cost_EUR=0.0,
         tree_zones=None,

@@ -89,6 +89,24 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
         _k("levelised_cost_of_compute_energy_EUR_per_MWh", "levelised cost of compute energy", "EUR/MWh", "{:,.1f}"),
         _k("power_balance_residual_MW", "largest electricity balance residual", "MW", "{:.1e}"),
     ),
+    "Fleet (units in buildings)": (
+        _k("fleet_units", "fleet units", "-"),
+        _k("fleet_it_capacity_MW", "fleet IT capacity", "MW", "{:,.2f}"),
+        _k("fleet_heat_available_MWh", "fleet server heat recovered", "MWh/yr"),
+        _k("fleet_heat_to_buildings_MWh", "fleet heat used in its host buildings", "MWh/yr"),
+        _k("fleet_heat_to_network_MWh", "fleet heat into the network", "MWh/yr"),
+        _k("fleet_heat_rejected_MWh", "fleet heat rejected", "MWh/yr"),
+        _k("fleet_homes_heated", "homes heated by the fleet", "homes"),
+        _k("fleet_hp_capacity_MW", "fleet small heat pumps", "MW", "{:,.2f}"),
+        _k("fleet_hp_electricity_MWh", "fleet heat-pump electricity", "MWh/yr"),
+        _k("heat_reused_without_shifting_MWh", "heat reused without compute shifting", "MWh/yr"),
+        _k("homes_heated_without_shifting", "homes heated without compute shifting", "homes"),
+        _k("fleet_heat_rejected_without_shifting_MWh", "fleet heat rejected without shifting", "MWh/yr"),
+        _k("annual_cost_without_shifting_EUR", "annual cost without compute shifting", "EUR/yr"),
+        _k("fleet_compute_moved_MWh", "compute moved between units", "MWh/yr"),
+        _k("fleet_compute_moved_peak_MW", "largest compute moved in an hour", "MW", "{:,.2f}"),
+        _k("fleet_hours_with_moves_h", "hours with compute moved", "h/yr"),
+    ),
     "Design": (
         _k("hp_capacity_MW", "heat-pump capacity", "MW", "{:,.1f}"),
         _k("storage_capacity_MWh", "storage capacity", "MWh"),
@@ -155,6 +173,8 @@ SECTIONS: dict[str, tuple[Kpi, ...]] = {
     ),
 }
 KPIS = {kpi.key: kpi for section in SECTIONS.values() for kpi in section}
+FLEET_SHOWN = tuple(k.key for k in SECTIONS["Fleet (units in buildings)"])
+"""Shown after the other KPIs of `dhopt run` for a case with a fleet (`dhopt.model.fleet`)."""
 PRODUCTION_PREFIXES = ("new_", "replaced_by_")  # per-technology KPIs, shown with "New production and phase-out"
 HEADLINE = ("homes_heated_by_campus", "co2_saved_t", "levelised_cost_of_heat_EUR_per_MWh", "annual_saving_EUR")
 

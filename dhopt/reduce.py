@@ -253,6 +253,7 @@ def merge_zones(inputs: Inputs, need_per_K: pd.Series) -> Inputs:
         plants=inputs.plants.assign(node=inputs.plants["node"].map(zone)),
         units=inputs.units.assign(node=inputs.units["node"].map(zone)),
         pits=inputs.pits.assign(node=inputs.pits["node"].map(zone)),
+        fleet=inputs.fleet.assign(node=inputs.fleet["node"].map(zone)),
         storage_sites=inputs.storage_sites.groupby(inputs.storage_sites.index.map(zone)).sum().rename_axis("node"),
         node_zone=inputs.node_zone.map(zone),
     )

@@ -18,7 +18,9 @@ from dhopt import physics
 from dhopt.backup import unmet_backup
 from dhopt.errors import CaseError
 from dhopt.files import digest, free_bytes, remove_stale_temporaries, write_atomically
+from dhopt.fleet_kpis import fleet_kpis
 from dhopt.inputs import Inputs, installed_options
+from dhopt.model.fleet import MOVE_EUR_PER_MWH
 from dhopt.power_kpis import power_kpis
 from dhopt.production_kpis import new_production_kpis
 from dhopt.schema import DESIGN_COLUMNS, DESIGN_CSV, KPIS_JSON, MANIFEST_JSON, RESULTS_NC, dataset_problems
@@ -60,6 +62,7 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
     direct = _values(model.campus.direct_MW, len(sources), steps)
     available = inputs.source_heat_MW.to_numpy().T.copy()
     power = _power_data(model, inputs, steps)
+    fleet = _fleet_data(model, inputs, steps)
     if len(model.power.C):  # the servers' heat follows the IT load served
         curtailed = power["it_load_MW"][1] - power["it_served_MW"][1]
         at = inputs.sources.index.get_indexer(list(model.power.C))
@@ -116,13 +119,15 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "demand_MW": da(network["demand"], ("zone", "time"), "MW", "consumer demand"),
         "unmet_MW": da(network["unmet"], ("zone", "time"), "MW", "demand not met"),
         **power,
+        **fleet,
         "electricity_MW": da(
             _electricity_MW(inputs, sources, hp_heat / cop if len(sources) else hp_heat, model, steps)
             + (unit_heat / np.where(unit_cop > 0, unit_cop, 1.0)).sum(axis=0)
-            + power["grid_import_MW"][1].sum(axis=0),
+            + power["grid_import_MW"][1].sum(axis=0)
+            + fleet["fleet_hp_electricity_MW"][1].sum(axis=0),
             ("time",),
             "MW",
-            "electricity bought from the grid: heat pumps, electric boilers, new units, campuses' import",
+            "electricity bought from the grid: heat pumps, electric boilers, new units, campuses' import, fleet",
         ),
     }
     if inputs.import_limit_MW is not None:
@@ -142,6 +147,8 @@ def to_dataset(model: pyo.ConcreteModel, inputs: Inputs) -> xr.Dataset:
         "pipe": network["pipes"],
         "zone": network["zones"],
         "power_site": list(model.power.C),
+        "fleet_unit": list(model.fleet.U),
+        "fleet_host": ("fleet_unit", inputs.fleet.loc[list(model.fleet.U), "host"].to_numpy(dtype=str)),
         "pipe_status": ("pipe", network["status"]),
         "plant_technology": ("plant", inputs.plants.loc[plants, "technology"].to_numpy()),
         "unit_technology": ("unit", inputs.units.loc[units, "technology"].to_numpy(dtype=str)),
@@ -221,6 +228,42 @@ def _power_data(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
     data["it_load_MW"] = (dims, it, {"units": "MW", "description": "IT load to serve"})
     data["it_served_MW"] = (dims, served, {"units": "MW", "description": "IT load served"})
     data["pv_available_MW"] = (dims, available, {"units": "MW", "description": "PV output possible (pvlib yield)"})
+    return data
+
+
+def _fleet_data(model: pyo.ConcreteModel, inputs: Inputs, steps: int) -> dict:
+    """The fleet's capacities and hourly series (`dhopt.model.fleet`), dims fleet_unit (x time) [MW]."""
+    b, units = model.fleet, list(model.fleet.U)
+    dims = ("fleet_unit", "time")
+    it = _values(b.it_MW, len(units), steps)
+    building = _values(b.building_MW, len(units), steps)
+    export = _values(b.export_MW, len(units), steps)
+    e_b = inputs.fleet_el_per_heat_building[units].to_numpy().T
+    e_n = inputs.fleet_el_per_heat_network[units].to_numpy().T
+    available = inputs.fleet.loc[units, "recovered_share"].to_numpy(dtype=float)[:, None] * it
+    capacity = inputs.fleet.loc[units, "it_MW"].to_numpy(dtype=float)
+    base = np.outer(capacity / capacity.sum(), inputs.fleet_compute_MW.to_numpy()) if units else it
+    demand = inputs.fleet_demand_MW[units].to_numpy().T
+    hosted = np.minimum(building + export, demand)  # the host is served first: what leaves is the rest
+    series = {
+        "fleet_it_MW": (it, "IT load placed on the unit"),
+        "fleet_base_it_MW": (base, "IT load the unit would run without compute shifting (its capacity share)"),
+        "fleet_heat_available_MW": (available, "server heat recovered, recovered share x IT load"),
+        "fleet_building_heat_MW": (hosted, "heat to the host building, behind the meter"),
+        "fleet_export_MW": (building + export - hosted, "heat into the network at the host's node"),
+        "fleet_hp_electricity_MW": (e_b * building + e_n * export, "small heat-pump electricity"),
+        "fleet_rejected_MW": (
+            available - (1.0 - e_b) * building - (1.0 - e_n) * export,
+            "server heat neither used nor exported",
+        ),
+        "fleet_host_demand_MW": (demand, "heat demand of the host building"),
+    }
+    data = {name: (dims, values, {"units": "MW", "description": doc}) for name, (values, doc) in series.items()}
+    data["fleet_hp_capacity_MW"] = (
+        ("fleet_unit",),
+        _scalar_values(b.hp_capacity_MW),
+        {"units": "MW", "description": "small heat-pump capacity built"},
+    )
     return data
 
 
@@ -318,8 +361,8 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     cold = float(((ds["unmet_MW"] - ds["demand_MW"]).clip(min=0.0) * w).sum())
     demand, unmet = annual("demand_MW"), annual("unmet_MW") - cold
     hp_heat, hp_el = annual("hp_heat_MW"), annual("hp_electricity_MW")
-    direct, available = annual("direct_heat_MW"), annual("source_heat_MW")
-    rejected, plants = annual("rejected_heat_MW"), annual("plant_heat_MW")
+    direct, available = annual("direct_heat_MW"), annual("source_heat_MW") + annual("fleet_heat_available_MW")
+    rejected, plants = annual("rejected_heat_MW") + annual("fleet_rejected_MW"), annual("plant_heat_MW")
     candidate_loss = float((ds["pipe_loss_MW"].where(ds["pipe_status"] == "candidate", 0.0) * w).sum())
     fixed_loss = float((inputs.fixed_loss_MW_per_K.sum() * inputs.loss_drive_K * inputs.weight_h).sum())
     options = inputs.options
@@ -334,13 +377,15 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
     reused = available - rejected
     # IT energy = recoverable heat / recovered share, per campus
     per_source = (ds["source_heat_MW"] * w).sum("time").to_numpy()
-    it_energy = float((per_source / inputs.sources["recovered_share"].to_numpy()).sum())
+    it_energy = float((per_source / inputs.sources["recovered_share"].to_numpy()).sum()) + annual("fleet_it_MW")
     excess_t = float(model.co2_excess_t.value or 0.0) if model.find_component("co2_excess_t") is not None else 0.0
     excess_EUR = excess_t * scalars.co2_excess_EUR_per_t  # in the objective's investment part; not a cost
     investment = float(pyo.value(model.investment_EUR)) - excess_EUR
     power = power_kpis(ds, inputs) if len(model.power.C) else {}
     lost_EUR = power.get("lost_compute_EUR", 0.0)  # a value the case gives, not money spent
+    moved_EUR = MOVE_EUR_PER_MWH * float(((ds["fleet_it_MW"] - ds["fleet_base_it_MW"]).clip(min=0.0) * w).sum())
     penalty = (unmet + cold) * scalars.unmet_penalty_EUR_per_MWh + excess_EUR + lost_EUR  # as the objective counts it
+    penalty += moved_EUR  # the tie-break on compute moved (`dhopt.model.fleet`): not money spent
     total = float(pyo.value(model.cost))
     delivered = demand - unmet
     result = {
@@ -376,9 +421,10 @@ def kpis(ds: xr.Dataset, inputs: Inputs, model: pyo.ConcreteModel) -> dict[str, 
         "levelised_cost_of_heat_EUR_per_MWh": (total - penalty) / delivered if delivered else float("nan"),
     }
     result.update(power)
+    result.update(fleet_kpis(ds, inputs))
     result.update(unmet_backup(ds, inputs))
     # production + heat-pump electricity = demand + losses + rejected heat + storage change (tanks and pits)
-    produced = available + hp_el + plants + new_heat
+    produced = available + hp_el + annual("fleet_hp_electricity_MW") + plants + new_heat
     result["energy_balance_residual_MWh"] = produced - (delivered + losses + rejected + storage_net + pit_net)
     return result
 
@@ -391,6 +437,11 @@ def design_table(ds: xr.Dataset) -> pd.DataFrame:
     rows += [
         ("storage", k, "capacity_MWh", float(v)) for k, v in zip(ds["site"].values, ds["storage_capacity_MWh"].values)
     ]
+    if "fleet_hp_capacity_MW" in ds:
+        rows += [
+            ("fleet_heat_pump", u, "capacity_MW", float(v))
+            for u, v in zip(ds["fleet_unit"].values, ds["fleet_hp_capacity_MW"].values)
+        ]
     rows += [
         ("new_production", u, "capacity_MW", float(v)) for u, v in zip(ds["unit"].values, ds["unit_capacity_MW"].values)
     ]

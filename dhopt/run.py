@@ -95,7 +95,7 @@ def without_campus(inputs: Inputs) -> Inputs:
 
     Campuses with their own electricity (`dhopt.model.power`) stay, with that power side, but recover no
     heat (no heat pump, no direct exchange): their IT load is served either way, so the comparison
-    prices the heat recovery alone."""
+    prices the heat recovery alone. A fleet's units recover no heat either (no fleet in the reference)."""
     kept = inputs.sources.index.intersection(inputs.power.index)
     reference = drop_campus_routes(inputs).with_(
         scalars=replace(inputs.scalars, co2_cap_t=None, minimise_co2=False),
@@ -104,6 +104,10 @@ def without_campus(inputs: Inputs) -> Inputs:
         cop=inputs.cop[kept],
         direct_ok=inputs.direct_ok[kept] & False,
         storage_sites=inputs.storage_sites.iloc[:0],
+        fleet=inputs.fleet.iloc[:0],
+        fleet_demand_MW=inputs.fleet_demand_MW.iloc[:, :0],
+        fleet_el_per_heat_building=inputs.fleet_el_per_heat_building.iloc[:, :0],
+        fleet_el_per_heat_network=inputs.fleet_el_per_heat_network.iloc[:, :0],
     )
     return reference
 
@@ -227,7 +231,7 @@ def compared_with(figures: dict, reference: dict) -> dict[str, float]:
 def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: ModelCache) -> tuple[dict, str]:
     """The reference's KPIs and a line on it; a reference without a solution is NaN, noted."""
     try:
-        if inputs.sources.empty:  # the case is its own reference
+        if inputs.sources.empty and inputs.fleet.empty:  # the case is its own reference
             return figures, "no campus in this case: it is its own reference"
         reference = reference_kpis(inputs, options, cache)
         line = f"same network without the campus: {reference['co2_t']:,.0f} t CO2/yr"
@@ -243,6 +247,21 @@ def _compared(inputs: Inputs, figures: dict, options: SolveOptions, cache: Model
         return dict.fromkeys(missing + ("unmet_backup_co2_t",), nan), (
             f"same network without the campus has no solution: {error.problems[-1]}"
         )
+
+
+def _without_shifting(inputs: Inputs, horizon: Horizon, options: SolveOptions, figures: dict) -> dict[str, float]:
+    """The fleet's figures with its compute held at each unit's capacity share (no flexible share, no
+    deferral), solved again as the case is; the case's own figures when it has no freedom to move compute."""
+    fixed = inputs.with_(scalars=replace(inputs.scalars, fleet_flexible_share=0.0, fleet_deferrable=False))
+    if inputs.scalars.fleet_flexible_share > 0:
+        solved = _optimise(fixed, horizon, options, Phases(), ModelCache(keep=False))
+        figures = kpis(to_dataset(solved.model, solved.inputs), solved.inputs, solved.model)
+    return {
+        "heat_reused_without_shifting_MWh": figures["campus_heat_reused_MWh"],
+        "fleet_heat_rejected_without_shifting_MWh": figures["fleet_heat_rejected_MWh"],
+        "homes_heated_without_shifting": figures["homes_heated_by_campus"],
+        "annual_cost_without_shifting_EUR": figures["annual_cost_EUR"],
+    }
 
 
 def _uncapped(case: Case, network: Network, options: SolveOptions) -> tuple[dict, xr.Dataset]:
@@ -288,6 +307,11 @@ def solve_inputs(
     figures.update(mip_gap=report.gap, objective_EUR=float(pyo.value(model.cost)), horizon_h=float(case.hours))
     if solved.design_cost_EUR is not None:
         figures["design_stage_cost_EUR"] = solved.design_cost_EUR
+    if not solved.inputs.fleet.empty:
+        figures.update(_without_shifting(inputs, case.spec.horizon, options, figures))
+        phases.done(
+            "fixed", f"fleet without compute shifting: {figures['heat_reused_without_shifting_MWh']:,.0f} MWh/yr reused"
+        )
     if reference:
         compared, note = _compared(inputs if reference_from is None else reference_from, figures, options, cache)
         figures.update(compared_with(figures, compared))

@@ -44,11 +44,11 @@ unmet bound (hosts)."""
 
 
 def _anchors(inputs: Inputs, choice: set) -> set:
-    """Zones that are never peeled: production, storage and the ends of pipes with a DN choice."""
+    """Zones that are never peeled: production, storage, fleet hosts and the ends of pipes with a DN choice."""
     pipes = inputs.pipes
     chosen = pipes.loc[pipes.index.isin(choice) | (pipes["status"] != "existing")]
     producers = set(inputs.sources["node"]) | set(inputs.plants["node"]) | set(inputs.units["node"])
-    producers |= set(inputs.pits["node"]) | set(inputs.storage_sites.index)
+    producers |= set(inputs.pits["node"]) | set(inputs.storage_sites.index) | set(inputs.fleet["node"])
     return producers | set(chosen["from_node"]) | set(chosen["to_node"])
 
 

@@ -1,6 +1,6 @@
 """The Pyomo model: one block per component type, one nodal heat balance, one objective.
 
-Build order: campus (sources and heat pumps), the campuses' own electricity, storage (tanks, pits), plants,
+Build order: campus (sources and heat pumps), the campuses' own electricity, the fleet, storage (tanks, pits), plants,
 new production, pipes, then the balance at every
 node and hour and the annual cost. Time steps are integer positions 0..T-1; labels stay in
 `Inputs`.
@@ -14,6 +14,7 @@ from dhopt.inputs import Inputs
 from dhopt.model.balance import add_balance
 from dhopt.model.campus import add_campus, set_campus_bounds
 from dhopt.model.cuts import add_tree_cuts
+from dhopt.model.fleet import add_fleet, set_fleet_bounds
 from dhopt.model.objective import add_co2_cap, add_objective, set_cost
 from dhopt.model.pipes import add_pipes
 from dhopt.model.plants import add_plants, set_plant_bounds
@@ -35,6 +36,7 @@ def add_components(m: pyo.Block, inputs: Inputs) -> pyo.Block:
     m.N = pyo.Set(initialize=list(inputs.nodes), doc="nodes (zones after reduction)")
     add_campus(m, inputs)
     add_power(m, inputs)
+    add_fleet(m, inputs)
     add_storage(m, inputs)
     add_pit_storage(m, inputs)
     add_plants(m, inputs)
@@ -51,6 +53,7 @@ POWER_CAPACITIES = tuple(f"power.{name}" for name in POWER_CAPACITY_NAMES)
 DESIGN_VARIABLES = (
     "campus.hp_capacity_MW",
     "campus.units",
+    "fleet.hp_capacity_MW",
     "storage.capacity_MWh",
     "pipes.build",
     "production.capacity_MW",
@@ -60,6 +63,7 @@ DESIGN_VARIABLES = (
 )
 SIZED_VARIABLES = (
     "campus.hp_capacity_MW",
+    "fleet.hp_capacity_MW",
     "storage.capacity_MWh",
     "production.capacity_MW",
     "pits.capacity_MWh",
@@ -70,6 +74,7 @@ PARAMETER_BOUNDS = (
     "campus.hp_capacity_MW",
     "campus.units",
     "campus.units_on",
+    "fleet.hp_capacity_MW",
     "storage.capacity_MWh",
     "plants.heat_MW",
     "production.capacity_MW",
@@ -122,6 +127,7 @@ def release_sizes(model: pyo.ConcreteModel, inputs: Inputs, held: dict[str, dict
             var.domain = pyo.NonNegativeReals
             var.setlb(None)  # `fix_design` held it from below too
     set_campus_bounds(model.campus, inputs)
+    set_fleet_bounds(model.fleet, inputs)
     set_storage_bounds(model.storage, inputs)
     set_production_bounds(model.production, inputs)
     set_pit_bounds(model.pits, inputs)
@@ -135,6 +141,7 @@ def refresh_parameters(model: pyo.ConcreteModel, inputs: Inputs, cost_vars: tupl
     and curtailment), the row limits
     (`ROW_LIMITS`) and the objective (every price and cost; `cost_vars`: `cost_variables(model)`)."""
     set_campus_bounds(model.campus, inputs)
+    set_fleet_bounds(model.fleet, inputs)
     set_storage_bounds(model.storage, inputs)
     set_pit_bounds(model.pits, inputs)
     set_plant_bounds(model.plants, inputs)

@@ -1,7 +1,7 @@
 """Heat balance at every node and hour [MW].
 
-inflow - outflow + heat pumps + direct exchange + plants + new units + discharge - charge (tanks and
-    pits) + unmet = demand + losses,
+inflow - outflow + heat pumps + direct exchange + plants + new units + fleet units' heat at their
+    hosts + discharge - charge (tanks and pits) + unmet = demand + losses,
 (at the host of a demand tree, `dhopt.trees`, its load minus the heat the tree cannot receive),
 with the loss of each pipe (U L [(T_s - T_g) + (T_r - T_g)]) charged half to each end; for a
 candidate pipe the loss of the DN built; for an upgraded existing pipe what the new DN loses beyond
@@ -39,6 +39,7 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     plants = _members(inputs.plants, "node")
     units = _members(inputs.units, "node")
     pits = _members(inputs.pits, "node")
+    fleet = _members(inputs.fleet, "node")
     storage = set(m.storage.K)
     candidate_loss = defaultdict(list)  # node -> [(pipe, dn, half loss per K)]
     options = inputs.options
@@ -69,6 +70,7 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
             (1.0, campus.direct_MW, s) for s in sources[n]
         ]
         node_terms += [(1.0, plant_heat, p) for p in plants[n]]
+        node_terms += [(1.0, var, u) for u in fleet[n] for var in (m.fleet.building_MW, m.fleet.export_MW)]
         node_terms += [(1.0, m.production.heat_MW, u) for u in units[n]]
         node_terms += [term for k in pits[n] for term in ((1.0, m.pits.discharge_MW, k), (-1.0, m.pits.charge_MW, k))]
         if n in storage:
@@ -89,12 +91,13 @@ def add_balance(m: pyo.ConcreteModel, inputs: Inputs) -> None:
     on_grid = [s for s in m.campus.S if s not in m.power.C]  # a campus with its own power: its import
 
     @m.Expression(m.T)
-    def electricity_MW(m, t):  # heat pumps + electric boilers + new units + campuses' grid import [MW]
+    def electricity_MW(m, t):  # heat pumps + electric boilers + new units + campuses' import + fleet [MW]
         return (
             sum(m.campus.electricity_MW[s, t] for s in on_grid)
             + sum(share * m.plants.heat_MW[p, t] for p, share in electric.items())
             + sum(m.production.electricity_MW[u, t] for u in m.production.U)
             + sum(m.power.import_MW[c, t] for c in m.power.C)
+            + sum(m.fleet.electricity_MW[u, t] for u in m.fleet.U)
         )
 
     limit = inputs.import_limit_MW

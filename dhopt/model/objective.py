@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 from dhopt.inputs import Inputs
+from dhopt.model.fleet import MOVE_EUR_PER_MWH
 from dhopt.model.power import CAPACITIES as POWER_CAPACITIES
 from dhopt.model.power import OPERATION as POWER_OPERATION
 from dhopt.trees import forced_unmet_MWh
@@ -39,11 +40,13 @@ def cost_variables(m: pyo.ConcreteModel) -> tuple[list, list]:
     investment = [*m.campus.hp_capacity_MW.values(), *m.storage.capacity_MWh.values(), *m.pipes.build.values()]
     investment += [*m.production.capacity_MW.values(), *m.pits.capacity_MWh.values(), *m.pits.built.values()]
     investment += [getattr(m.power, name)[c] for name in POWER_CAPACITIES for c in m.power.C]
+    investment += list(m.fleet.hp_capacity_MW.values())
     if m.find_component("co2_excess_t") is not None:
         investment.append(m.co2_excess_t)
     hourly = [(m.campus.hp_heat_MW, m.campus.S), (m.plants.heat_MW, m.plants.P), (m.unmet_MW, m.D)]
     hourly += [(m.production.heat_MW, m.production.U)]
     hourly += [(m.power.component(name), m.power.C) for name in POWER_OPERATION if m.power.component(name) is not None]
+    hourly += [(m.fleet.building_MW, m.fleet.U), (m.fleet.export_MW, m.fleet.U), (m.fleet.moved_in_MW, m.fleet.M)]
     operation = [var[key, t] for t in m.T for var, keys in hourly for key in keys]
     return investment, operation
 
@@ -62,6 +65,24 @@ def unit_cost_EUR_per_MWh(inputs: Inputs) -> np.ndarray:
     return price / inputs.unit_cop.to_numpy() + vom[None, :]
 
 
+def fleet_el_per_heat(m: pyo.ConcreteModel, inputs: Inputs) -> np.ndarray:
+    """Electricity per heat of the fleet's heat to the hosts and into the network, and 0 for the compute
+    moved, time x (2 x unit + units whose compute may move) [-]."""
+    moved = np.zeros((len(inputs.weight_h), len(m.fleet.M)))
+    building, network = inputs.fleet_el_per_heat_building.to_numpy(), inputs.fleet_el_per_heat_network.to_numpy()
+    return np.hstack([building, network, moved])
+
+
+def fleet_cost_EUR_per_MWh(m: pyo.ConcreteModel, inputs: Inputs) -> np.ndarray:
+    """Operating cost of a MWh of fleet heat, time x (2 x unit): p_t e_ut + v_u where a heat pump lifts it;
+    then of a MWh of compute moved, the tie-break `MOVE_EUR_PER_MWH`."""
+    per_heat = fleet_el_per_heat(m, inputs)
+    vom = np.tile(inputs.fleet["variable_om_EUR_per_MWh"].to_numpy(dtype=float), 2)
+    vom = np.r_[vom, np.full(len(m.fleet.M), MOVE_EUR_PER_MWH)][None, :]
+    moved = np.r_[np.zeros(2 * len(inputs.fleet)), np.ones(len(m.fleet.M))][None, :]
+    return inputs.electricity_EUR_per_MWh.to_numpy()[:, None] * per_heat + vom * ((per_heat > 0) + moved)
+
+
 def _on_grid(inputs: Inputs) -> np.ndarray:
     """1 for a campus whose heat pumps buy from the grid directly, 0 for one with its own power side."""
     return (~inputs.sources.index.isin(inputs.power.index)).astype(float)[None, :]
@@ -75,15 +96,16 @@ def _operation(
     unmet: float,
     unit: np.ndarray,
     power: np.ndarray,
+    fleet: np.ndarray,
 ) -> np.ndarray:
     """w_t x [hp (time x source), plant (time x plant), unmet, unit (time x unit), power (time x
-    `POWER_OPERATION` x campus)] in the order of `cost_variables`' operation."""
+    `POWER_OPERATION` x campus), fleet (time x (2 x unit))] in the order of `cost_variables`' operation."""
     weight = np.asarray(inputs.weight_h, dtype=float)[:, None]
     sources = inputs.sources.index.get_indexer(list(m.campus.S))
     plants = inputs.plants.index.get_indexer(list(m.plants.P))
     units = inputs.unit_cop.columns.get_indexer(list(m.production.U))
     unmet_block = np.full((len(weight), len(m.D)), unmet)
-    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power])).ravel()
+    return (weight * np.hstack([hp[:, sources], plant[:, plants], unmet_block, unit[:, units], power, fleet])).ravel()
 
 
 def _power_operation(
@@ -120,6 +142,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
             inputs.pit_cost["annual_EUR_per_MWh"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             inputs.pit_cost["fixed_annual_EUR"].reindex(list(m.pits.K)).to_numpy(dtype=float),
             _power_capacity_cost(inputs),
+            inputs.fleet["annual_EUR_per_MW"].to_numpy(dtype=float),
             [scalars.co2_excess_EUR_per_t] if m.find_component("co2_excess_t") is not None else [],
         ]
     )
@@ -132,7 +155,7 @@ def cost_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray,
     )
     operation = _operation(
         m, inputs, heat_pump_cost_EUR_per_MWh(inputs), inputs.plant_cost_EUR_per_MWh.to_numpy(),
-        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power,
+        scalars.unmet_penalty_EUR_per_MWh, unit_cost_EUR_per_MWh(inputs), power, fleet_cost_EUR_per_MWh(m, inputs),
     )  # fmt: skip
     # candidate pipes that are the only way to demand (connect_all) or built by the design, and the heat
     # demand trees cannot receive (`dhopt.trees`): constants
@@ -151,7 +174,8 @@ def co2_operation(m: pyo.ConcreteModel, inputs: Inputs, unmet_t_per_MWh: float =
     units = g / inputs.unit_cop.to_numpy()
     power = _power_operation(inputs, np.full(steps, g), [inputs.power["backup_co2_t_per_MWh"], 0.0], np.zeros(steps))
     hp = g * _on_grid(inputs) / inputs.cop.to_numpy()
-    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power)
+    fleet = g * fleet_el_per_heat(m, inputs)
+    return _operation(m, inputs, hp, np.tile(plant, (steps, 1)), unmet_t_per_MWh, units, power, fleet)
 
 
 def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, float]:
@@ -161,7 +185,7 @@ def objective_coefficients(m: pyo.ConcreteModel, inputs: Inputs) -> tuple[np.nda
         return cost_coefficients(m, inputs)
     capped = m.find_component("co2_excess_t") is not None
     sized = len(m.campus.S) + len(m.storage.K) + len(m.pipes.O) + len(m.production.U) + 2 * len(m.pits.K)
-    sized += len(POWER_CAPACITIES) * len(m.power.C)
+    sized += len(POWER_CAPACITIES) * len(m.power.C) + len(m.fleet.U)
     investment = np.concatenate([np.zeros(sized), [1.0] if capped else []])  # 1 per tonne above the cap
     unmet_t = inputs.scalars.unmet_co2_t_per_MWh
     return investment, co2_operation(m, inputs, unmet_t), unmet_t * forced_unmet_MWh(inputs)
